@@ -1,0 +1,50 @@
+// The broker: owns every real fd of a run and serves one worker over a
+// SOCK_SEQPACKET socket. Trusts no byte from the worker (DESIGN.md inv. 4).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/wasi/wasi_types.h"
+#include "policy/events.h"
+
+namespace capsa::caps {
+
+struct Preopen {
+  int fd = -1;                 // O_DIRECTORY|O_PATH or O_RDONLY dir fd, owned by the broker
+  std::string guest_path;      // name the guest sees (fd_prestat_dir_name)
+  std::string host_path;       // for logs only; never re-opened by path
+  wasi::Rights rights_base = 0;
+  wasi::Rights rights_inheriting = 0;
+};
+
+struct BrokerConfig {
+  int socket_fd = -1;          // broker end of the worker socket
+  int memfd = -1;              // the worker's linear memory 0 (may stay 0-sized)
+  int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;  // guest fds 0, 1, 2
+  std::vector<Preopen> preopens;  // guest fds 3, 4, ... in order
+  std::vector<std::string> args;  // argv[0] first
+  std::vector<std::string> env;   // "K=V"
+  std::vector<uint8_t> module_bytes;
+  policy::EventSink* events = nullptr;  // not owned; may be null
+};
+
+struct WorkerOutcome {
+  enum class Kind : uint8_t {
+    kExit,               // proc_exit or return from _start; exit_code valid
+    kTrap,               // message names trap and function
+    kProtocolViolation,  // message says what was malformed
+    kDisconnected,       // the worker went away without reporting (crash, kill)
+  };
+  Kind kind = Kind::kDisconnected;
+  uint32_t exit_code = 0;
+  std::string message;
+};
+
+// Serves the worker until it reports an outcome or disconnects. Never
+// crashes on any input; a malformed message ends the session as
+// kProtocolViolation (and is reported to config.events).
+WorkerOutcome RunBroker(BrokerConfig config);
+
+}  // namespace capsa::caps

@@ -1,0 +1,43 @@
+// Audit events: what the broker and launcher report about a run. The sink
+// that writes them as JSON lines lives in policy/ too (audit_log.*); the
+// broker only sees this interface. Rights are plain uint64 bit sets here so
+// policy/ does not depend on the WASI headers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace capsa::policy {
+
+struct DenialEvent {
+  std::string operation;    // "path_open", "fd_write", ...
+  std::string guest_path;   // as the guest named it ("" if not a path operation)
+  std::string host_path;    // resolved host path, or the best description available
+  uint64_t rights_held = 0;
+  uint64_t rights_needed = 0;
+  uint16_t wasi_errno = 0;  // the errno the guest was told
+  std::string reason;       // one sentence: why ("path escapes the preopen", ...)
+};
+
+struct DerivedEvent {       // a capability handed out (path_open success)
+  std::string operation;
+  std::string guest_path;
+  std::string host_path;
+  uint32_t fd = 0;
+  uint64_t rights_base = 0;
+  uint64_t rights_inheriting = 0;
+};
+
+// Receives events. Implementations must not throw; called from one thread.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void OnDenial(const DenialEvent& e) = 0;
+  virtual void OnDerived(const DerivedEvent& e) = 0;
+  // A WASI import that capsa does not implement was called (answered ENOSYS).
+  virtual void OnUnsupported(const std::string& function) = 0;
+  // The worker sent a message that does not parse or breaks the protocol.
+  virtual void OnProtocolViolation(const std::string& what) = 0;
+};
+
+}  // namespace capsa::policy

@@ -1,0 +1,49 @@
+# Helpers that build guest programs at build time.
+#
+# capsa_add_c_guest(<name> SOURCE <file.c> [OPT <-O0|-O2>])
+#   builds ${CMAKE_CURRENT_BINARY_DIR}/<name>.wasm with clang-14 --target=wasm32-wasi
+#   and defines the custom target guest_<name>.
+# capsa_add_wat(<name> SOURCE <file.wat>)
+#   builds ${CMAKE_CURRENT_BINARY_DIR}/<name>.wasm with wat2wasm.
+# Both append the target to the global property CAPSA_GUESTS so test targets can depend on them.
+
+function(capsa_add_c_guest name)
+  cmake_parse_arguments(G "" "SOURCE;OPT" "EXTRA_FLAGS" ${ARGN})
+  if(NOT G_OPT)
+    set(G_OPT -O2)
+  endif()
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.wasm)
+  get_filename_component(src ${G_SOURCE} ABSOLUTE)
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CAPSA_WASM_CC} --target=wasm32-wasi --sysroot=/usr -fuse-ld=lld
+            -nostdlibinc -isystem /usr/include/wasm32-wasi
+            ${G_OPT} -s -Wall -Werror ${G_EXTRA_FLAGS} ${src} -o ${out}
+    DEPENDS ${src}
+    COMMENT "Building wasm32-wasi guest ${name}.wasm (${G_OPT})"
+    VERBATIM)
+  add_custom_target(guest_${name} ALL DEPENDS ${out})
+  set_property(GLOBAL APPEND PROPERTY CAPSA_GUESTS guest_${name})
+endfunction()
+
+function(capsa_add_native_twin name)
+  # The same C program built natively, to compare outputs with the wasm build.
+  cmake_parse_arguments(G "" "SOURCE" "" ${ARGN})
+  add_executable(${name} ${G_SOURCE})
+  target_compile_options(${name} PRIVATE -O2 -w)
+  set_target_properties(${name} PROPERTIES LINKER_LANGUAGE C)
+endfunction()
+
+function(capsa_add_wat name)
+  cmake_parse_arguments(G "" "SOURCE" "FLAGS" ${ARGN})
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.wasm)
+  get_filename_component(src ${G_SOURCE} ABSOLUTE)
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CAPSA_WAT2WASM} ${G_FLAGS} ${src} -o ${out}
+    DEPENDS ${src}
+    COMMENT "Assembling ${name}.wasm"
+    VERBATIM)
+  add_custom_target(wat_${name} ALL DEPENDS ${out})
+  set_property(GLOBAL APPEND PROPERTY CAPSA_GUESTS wat_${name})
+endfunction()
