@@ -4,14 +4,24 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "caps/rights.h"
 #include "engine/wasi/wasi_types.h"
 #include "policy/events.h"
 
 namespace capsa::caps {
 
 struct Preopen {
+  // A directory grant with named rights, e.g.
+  //   Preopen::Directory(fd, "/data", "/srv/data", DirRights::ReadOnly())
+  static Preopen Directory(int fd, std::string guest_path, std::string host_path,
+                           DirRights rights) {
+    return Preopen{fd, std::move(guest_path), std::move(host_path), rights.base(),
+                   rights.inheriting()};
+  }
+
   int fd = -1;                 // O_DIRECTORY|O_PATH or O_RDONLY dir fd, owned by the broker
   std::string guest_path;      // name the guest sees (fd_prestat_dir_name)
   std::string host_path;       // for logs only; never re-opened by path
@@ -45,6 +55,15 @@ struct WorkerOutcome {
 // Serves the worker until it reports an outcome or disconnects. Never
 // crashes on any input; a malformed message ends the session as
 // kProtocolViolation (and is reported to config.events).
+//
+// Ownership: RunBroker takes the preopen fds (closed when it returns). The
+// stdio fds are duplicated (F_DUPFD_CLOEXEC), so a guest fd_close(1) never
+// closes the caller's stdout; a stdio fd that is not open is left out of the
+// table (the guest sees EBADF). socket_fd and memfd stay the caller's. The
+// memfd must be sealed F_SEAL_SHRINK (added here if it still allows sealing;
+// otherwise every memory access answers EFAULT and an error is logged).
+// SIGPIPE is set to ignored for the whole process. Blocks; call it from the
+// broker process's main thread (or a test thread).
 WorkerOutcome RunBroker(BrokerConfig config);
 
 }  // namespace capsa::caps

@@ -1,13 +1,34 @@
 // The worker side of the broker protocol: a WasiHost whose every resource
-// call is one request/reply on the broker socket. Runs inside the seccomp-
-// locked worker, so it may only use the socket (no other syscalls than
-// sendmsg/recvmsg/read/write on it).
+// call is one request/reply on the broker socket (caps/protocol.h).
+//
+// Runs inside the seccomp-locked worker. Syscalls it makes: sendmsg and
+// recvmsg on the socket (EINTR retried), plus whatever the C++ heap needs
+// (brk, mmap, munmap, mremap) when Hello/FetchModule/FdPrestatDirName build
+// strings. No logging, no clocks, no other fds.
+//
+// Start-up order: Hello() (caches args and env), FetchModule(), run the
+// guest with this object as its WasiHost, then exactly one of ReportExit /
+// ReportTrap; the worker exits after it.
+//
+// Checks it repeats from the broker for fast failure (the broker's are the
+// ones that count): more than 1024 iovecs -> EINVAL, a path or name longer
+// than 4096 bytes -> ENAMETOOLONG; both unencodable. Anything the broker must
+// log as a denial (absolute paths, missing rights, bad fds) is always sent.
+//
+// Errors: a reply that does not match its request, or a socket failure,
+// breaks the channel for good (state() == kBroken) and every later call
+// answers EIO; the worker should then exit. Single-threaded; not
+// async-signal-safe.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "caps/protocol.h"
 #include "engine/base/result.h"
 #include "engine/wasi/wasi_host.h"
 
@@ -15,18 +36,80 @@ namespace capsa::caps {
 
 class BrokerClient final : public wasi::WasiHost {
  public:
+  enum class ChannelState : uint8_t { kOk, kBroken };
+
+  // Does not take ownership of socket_fd.
   explicit BrokerClient(int socket_fd);
 
-  // Start-up: fetches args, env and the module bytes from the broker.
+  // Start-up: fetches and caches args and env; then the module bytes.
   Result<void> Hello();
   Result<std::vector<uint8_t>> FetchModule();
-  // End of run: exactly one of these is sent, then the worker exits.
+  // End of run: exactly one of these is sent (no reply), then the worker exits.
   void ReportExit(uint32_t code);
-  void ReportTrap(const std::string& message);
+  void ReportTrap(std::string_view message);
 
-  // WasiHost (see engine/wasi/wasi_host.h) — declared in the .cc-side
-  // implementation; every method is one round trip.
-  // ...
+  ChannelState state() const { return state_; }
+
+  // WasiHost (engine/wasi/wasi_host.h): each is one round trip.
+  const std::vector<std::string>& Args() override { return args_; }
+  const std::vector<std::string>& Environ() override { return env_; }
+  wasi::Errno FdWrite(wasi::Fd fd, std::span<const wasi::IoVec> iovs,
+                      wasi::Size* nwritten) override;
+  wasi::Errno FdRead(wasi::Fd fd, std::span<const wasi::IoVec> iovs, wasi::Size* nread) override;
+  wasi::Errno FdPwrite(wasi::Fd fd, std::span<const wasi::IoVec> iovs, wasi::FileSize offset,
+                       wasi::Size* nwritten) override;
+  wasi::Errno FdPread(wasi::Fd fd, std::span<const wasi::IoVec> iovs, wasi::FileSize offset,
+                      wasi::Size* nread) override;
+  wasi::Errno FdClose(wasi::Fd fd) override;
+  wasi::Errno FdSeek(wasi::Fd fd, wasi::FileDelta offset, wasi::Whence whence,
+                     wasi::FileSize* new_offset) override;
+  wasi::Errno FdTell(wasi::Fd fd, wasi::FileSize* offset) override;
+  wasi::Errno FdFdstatGet(wasi::Fd fd, wasi::FdStat* stat) override;
+  wasi::Errno FdFdstatSetFlags(wasi::Fd fd, wasi::FdFlags flags) override;
+  wasi::Errno FdPrestatGet(wasi::Fd fd, wasi::Prestat* prestat) override;
+  wasi::Errno FdPrestatDirName(wasi::Fd fd, std::string* name) override;
+  wasi::Errno FdFilestatGet(wasi::Fd fd, wasi::FileStat* stat) override;
+  wasi::Errno FdSync(wasi::Fd fd) override;
+  wasi::Errno FdDatasync(wasi::Fd fd) override;
+  wasi::Errno PathOpen(wasi::Fd dir_fd, wasi::LookupFlags dirflags, std::string_view path,
+                       wasi::OFlags oflags, wasi::Rights rights_base,
+                       wasi::Rights rights_inheriting, wasi::FdFlags fdflags,
+                       wasi::Fd* opened) override;
+  wasi::Errno PathFilestatGet(wasi::Fd dir_fd, wasi::LookupFlags flags, std::string_view path,
+                              wasi::FileStat* stat) override;
+  wasi::Errno PathCreateDirectory(wasi::Fd dir_fd, std::string_view path) override;
+  wasi::Errno PathRemoveDirectory(wasi::Fd dir_fd, std::string_view path) override;
+  wasi::Errno PathUnlinkFile(wasi::Fd dir_fd, std::string_view path) override;
+  wasi::Errno ClockResGet(wasi::ClockId id, wasi::Timestamp* resolution) override;
+  wasi::Errno ClockTimeGet(wasi::ClockId id, wasi::Timestamp precision,
+                           wasi::Timestamp* time) override;
+  wasi::Errno RandomGet(wasi::IoVec buffer) override;
+  wasi::Errno SchedYield() override;
+  wasi::Errno Unsupported(std::string_view function) override;
+
+ private:
+  // Sends header + body + trailer, receives and checks the reply (op, exact
+  // length); returns the broker's errno, or kIo once the channel is broken.
+  wasi::Errno Call(wire::Op op, const void* body, size_t body_size, const void* trailer = nullptr,
+                   size_t trailer_size = 0);
+  template <typename T>
+  T ReplyAs() const {
+    T value{};
+    std::memcpy(&value, reply_.data() + sizeof(wire::ReplyHeader), sizeof(T));
+    return value;
+  }
+  wasi::Errno Io(wire::Op op, wasi::Fd fd, std::span<const wasi::IoVec> iovs, uint64_t offset,
+                 wasi::Size* moved);
+  wasi::Errno FdOnly(wire::Op op, wasi::Fd fd);
+  wasi::Errno PathCall(wire::Op op, const wire::PathArgs& args, std::string_view path);
+  Result<std::string> FetchBlob(wire::Op op, uint64_t limit);
+  wasi::Errno Break();
+
+  int socket_fd_;
+  ChannelState state_ = ChannelState::kOk;
+  std::vector<std::string> args_;
+  std::vector<std::string> env_;
+  std::array<uint8_t, wire::kMaxReplyBytes + 1> reply_{};
 };
 
 }  // namespace capsa::caps

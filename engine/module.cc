@@ -21,4 +21,8 @@ std::string Module::FunctionName(uint32_t func_index) const {
   return "func[" + std::to_string(func_index) + "]";
 }
 
+bool IsDeclaredFuncRef(const Module& module, uint32_t func_index) {
+  return func_index < module.declared_func_refs.size() && module.declared_func_refs[func_index];
+}
+
 }  // namespace capsa::engine

@@ -58,6 +58,7 @@ struct GlobalType {
 enum class ExternKind : uint8_t { kFunction = 0, kTable = 1, kMemory = 2, kGlobal = 3 };
 
 struct Import {
+  uint64_t binary_offset = 0;    // where the entry starts in the module binary
   std::string module;
   std::string name;
   ExternKind kind = ExternKind::kFunction;
@@ -68,6 +69,7 @@ struct Import {
 };
 
 struct Export {
+  uint64_t binary_offset = 0;
   std::string name;
   ExternKind kind = ExternKind::kFunction;
   uint32_t index = 0;
@@ -76,14 +78,24 @@ struct Export {
 // A WebAssembly 2.0 constant expression is exactly one instruction followed by `end`.
 struct ConstExpr {
   enum class Kind : uint8_t { kI32Const, kI64Const, kF32Const, kF64Const, kRefNull, kRefFunc, kGlobalGet };
+  // Well-formed expressions that are not a single constant instruction are
+  // decoded (they are not malformed) and rejected by the module validator.
+  enum class Problem : uint8_t {
+    kNone,
+    kNotConstant,   // contains a non-constant instruction: "constant expression required"
+    kWrongArity,    // zero or several instructions: "type mismatch"
+  };
   Kind kind = Kind::kI32Const;
   uint64_t bits = 0;  // the constant's bit pattern, or the func/global index
   ValType type = ValType::kI32;  // result type (for kRefNull: the reference type)
+  Problem problem = Problem::kNone;
+  uint64_t binary_offset = 0;  // of the first instruction
 };
 
 enum class SegmentMode : uint8_t { kActive, kPassive, kDeclarative };
 
 struct ElemSegment {
+  uint64_t binary_offset = 0;
   SegmentMode mode = SegmentMode::kActive;
   uint32_t table_index = 0;
   ConstExpr offset;  // kActive only
@@ -92,6 +104,7 @@ struct ElemSegment {
 };
 
 struct DataSegment {
+  uint64_t binary_offset = 0;
   SegmentMode mode = SegmentMode::kActive;  // kActive or kPassive
   uint32_t memory_index = 0;
   ConstExpr offset;  // kActive only
@@ -114,6 +127,17 @@ struct CompiledFunctionDeleter {
   void operator()(CompiledFunction* f) const { DestroyCompiledFunction(f); }
 };
 using CompiledFunctionPtr = std::unique_ptr<CompiledFunction, CompiledFunctionDeleter>;
+
+// Where module-level definitions start in the binary, for located
+// validation errors. Defined (not imported) entities only, in order.
+struct ModuleOffsets {
+  std::vector<uint64_t> types;
+  std::vector<uint64_t> functions;  // function-section entries
+  std::vector<uint64_t> tables;
+  std::vector<uint64_t> memories;
+  std::vector<uint64_t> globals;
+  uint64_t start = 0;
+};
 
 struct Module {
   std::vector<FuncType> types;
@@ -144,9 +168,20 @@ struct Module {
   // Filled by the function compiler, parallel to `bodies`.
   std::vector<CompiledFunctionPtr> compiled;
 
+  ModuleOffsets offsets;
+  // Filled by the module validator: declared_func_refs[i] is true when
+  // function i is referenced from an element segment, an export or a global
+  // initialiser (or any other const expr outside function bodies); only those
+  // may be named by ref.func inside a body.
+  std::vector<bool> declared_func_refs;
+
   const FuncType& FunctionType(uint32_t func_index) const { return types[functions[func_index]]; }
   // "name" from the name section, else "func[N]".
   std::string FunctionName(uint32_t func_index) const;
 };
+
+// True when `ref.func func_index` is allowed in a function body of `module`
+// (C.refs in the spec). False for out-of-range indices.
+bool IsDeclaredFuncRef(const Module& module, uint32_t func_index);
 
 }  // namespace capsa::engine

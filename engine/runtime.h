@@ -72,8 +72,9 @@ struct Trap {
   uint32_t exit_code = 0;               // kExit only
 };
 
-// Linear memory. The data pointer never moves: the full 4 GiB (+ guard) range
-// is reserved up front and pages are committed as the memory grows, so hosts
+// Linear memory. The data pointer never moves: 8 GiB (4 GiB + the largest
+// static offset, so base + u32 address + u32 offset never leaves it) is
+// reserved up front and pages are committed as the memory grows, so hosts
 // may keep the base pointer. When backed by a memfd (the worker), the memfd is
 // grown with ftruncate and mapped MAP_SHARED so the broker sees the same bytes.
 class LinearMemory {
@@ -109,8 +110,13 @@ class LinearMemory {
 };
 
 struct TableInstance {
+  // capsa's cap on any table's size (80 MB of references), whatever its type
+  // allows: instantiation fails with kLimit above it and table.grow returns -1.
+  static constexpr uint64_t kMaxElements = 10'000'000;
+
   TableType type;          // type.limits.min tracks the current size
   std::vector<Value> elements;
+  // Returns the old size, or nullopt when the type's max or kMaxElements refuses.
   std::optional<uint64_t> Grow(uint64_t delta, Value init);
 };
 
@@ -184,7 +190,9 @@ class Instance {
   std::vector<bool> elem_dropped;
   std::vector<bool> data_dropped;
   ExecLimits exec;
-  void* interpreter_state = nullptr;  // owned by the interpreter (operand stack etc.)
+  // Owned by the interpreter (operand stack etc.); released with the Instance
+  // through the deleter the interpreter gives the shared_ptr.
+  std::shared_ptr<void> interpreter_state;
 
   std::optional<Extern> FindExport(const std::string& name) const;
   // Export "name" if it is a function.
@@ -199,7 +207,11 @@ Result<std::shared_ptr<const Module>> LoadModule(std::span<const uint8_t> bytes)
 // Outcome of instantiation: an Instance, a link/limit Error, or a Trap raised
 // by active segment initialisation or the start function.
 struct InstantiateOutcome {
-  std::unique_ptr<Instance> instance;  // set on success
+  // Set on success, and also when `trap` is set: a trap during segment
+  // initialisation or the start function leaves earlier writes to imported
+  // tables/memories in place (2.0 semantics), and those may reference this
+  // instance's functions, so the caller must keep it alive as long as them.
+  std::unique_ptr<Instance> instance;
   std::optional<Error> error;          // unlinkable / resource failure
   std::optional<Trap> trap;            // start function or segment init trapped
 };

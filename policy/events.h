@@ -28,6 +28,35 @@ struct DerivedEvent {       // a capability handed out (path_open success)
   uint64_t rights_inheriting = 0;
 };
 
+// A preopen handed to the guest at start-up (written by the launcher).
+struct GrantEvent {
+  std::string guest_path;
+  std::string host_path;
+  std::string mode;         // "ro" or "rw"
+  uint32_t fd = 0;          // the guest fd it appears as
+  uint64_t rights_base = 0;
+  uint64_t rights_inheriting = 0;
+};
+
+// How a run ended (written once by the launcher, after both children exited).
+enum class RunEnd : uint8_t {
+  kExit,               // the guest exited (proc_exit or return from _start)
+  kTrap,               // the guest trapped
+  kModuleRejected,     // the module did not decode, validate or link
+  kSandboxViolation,   // the worker was killed by seccomp
+  kProtocolViolation,  // the worker broke the broker protocol
+  kWorkerCrash,        // the worker died of another signal or without reporting
+  kBrokerFailure,      // the broker died or did not report an outcome
+  kTimeout,            // the run exceeded --timeout
+};
+
+struct EndEvent {
+  RunEnd end = RunEnd::kExit;
+  int exit_status = 0;             // capsa's own exit status
+  uint32_t guest_exit_code = 0;    // kExit only
+  std::string message;             // trap message, violation, ... ("" for kExit)
+};
+
 // Receives events. Implementations must not throw; called from one thread.
 class EventSink {
  public:
@@ -38,6 +67,10 @@ class EventSink {
   virtual void OnUnsupported(const std::string& function) = 0;
   // The worker sent a message that does not parse or breaks the protocol.
   virtual void OnProtocolViolation(const std::string& what) = 0;
+  // Launcher-side events; sinks that only care about the broker's events
+  // need not implement them.
+  virtual void OnGrant(const GrantEvent&) {}
+  virtual void OnEnd(const EndEvent&) {}
 };
 
 }  // namespace capsa::policy

@@ -15,7 +15,7 @@
 // Every method returns a WASI errno; results go to out-parameters which are
 // only meaningful on kSuccess. Methods are called from the engine's single
 // thread; implementations need not be thread-safe and are not
-// async-signal-safe.
+// async-signal-safe. The optional methods' defaults live in wasi_host.cc.
 #pragma once
 
 #include <cstdint>
@@ -71,6 +71,30 @@ class WasiHost {
   // Fills the guest range with cryptographically secure random bytes.
   virtual Errno RandomGet(IoVec buffer) = 0;
   virtual Errno SchedYield() = 0;
+
+  // Optional operations. The defaults report the call as unsupported, so a
+  // host implements only what it grants; the guest sees ENOSYS otherwise.
+  virtual Errno FdAdvise(Fd fd, FileSize offset, FileSize len, Advice advice);
+  virtual Errno FdAllocate(Fd fd, FileSize offset, FileSize len);
+  virtual Errno FdFdstatSetRights(Fd fd, Rights rights_base, Rights rights_inheriting);
+  virtual Errno FdFilestatSetSize(Fd fd, FileSize size);
+  virtual Errno FdFilestatSetTimes(Fd fd, Timestamp atim, Timestamp mtim, FstFlags flags);
+  // Returns entries starting at `cookie` (0 = the first), at least enough to
+  // fill `max_bytes` of packed dirents unless the directory ends first. The
+  // WASI layer packs them into the guest buffer (truncating the last one).
+  virtual Errno FdReaddir(Fd fd, DirCookie cookie, Size max_bytes, std::vector<DirEntry>* entries);
+  virtual Errno FdRenumber(Fd from, Fd to);
+  virtual Errno PathFilestatSetTimes(Fd dir_fd, LookupFlags flags, std::string_view path,
+                                     Timestamp atim, Timestamp mtim, FstFlags fst_flags);
+  virtual Errno PathLink(Fd old_dir_fd, LookupFlags old_flags, std::string_view old_path,
+                         Fd new_dir_fd, std::string_view new_path);
+  // The link's full target; the WASI layer truncates it to the guest buffer.
+  virtual Errno PathReadlink(Fd dir_fd, std::string_view path, std::string* target);
+  virtual Errno PathRename(Fd old_dir_fd, std::string_view old_path, Fd new_dir_fd,
+                           std::string_view new_path);
+  virtual Errno PathSymlink(std::string_view old_path, Fd dir_fd, std::string_view new_path);
+  // `subscriptions` is non-empty; appends one Event per subscription that fired.
+  virtual Errno PollOneoff(std::span<const Subscription> subscriptions, std::vector<Event>* events);
 
   // A WASI import the runtime does not implement was called. The host logs it
   // (it is a denial of sorts: the guest asked for something it cannot have).

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace capsa::wasi {
 
@@ -138,6 +139,55 @@ inline constexpr uint32_t kPrestatSize = 8;
 inline constexpr uint32_t kIoVecSize = 8;
 inline constexpr uint32_t kDirentHeaderSize = 24;  // d_next u64, d_ino u64, d_namlen u32, d_type u8
 
+// poll_oneoff. Subscription: size 48 (userdata u64 @0, tag u8 @8, then for a
+// clock: id u32 @16, timeout u64 @24, precision u64 @32, flags u16 @40; for
+// fd_read/fd_write: fd u32 @16). Event: size 32 (userdata u64 @0, error u16 @8,
+// type u8 @10, fd_readwrite.nbytes u64 @16, fd_readwrite.flags u16 @24).
+enum class EventType : uint8_t { kClock = 0, kFdRead = 1, kFdWrite = 2 };
+using SubClockFlags = uint16_t;
+namespace subclockflag {
+inline constexpr SubClockFlags kAbstime = 1 << 0;
+}
+using EventRwFlags = uint16_t;
+namespace eventrwflag {
+inline constexpr EventRwFlags kHangup = 1 << 0;
+}
+
+struct Subscription {
+  uint64_t userdata = 0;
+  EventType type = EventType::kClock;
+  // kClock
+  ClockId clock_id = ClockId::kRealtime;
+  Timestamp timeout = 0;
+  Timestamp precision = 0;
+  SubClockFlags flags = 0;
+  // kFdRead / kFdWrite
+  Fd fd = 0;
+};
+
+struct Event {
+  uint64_t userdata = 0;
+  Errno error = Errno::kSuccess;
+  EventType type = EventType::kClock;
+  FileSize nbytes = 0;     // kFdRead / kFdWrite
+  EventRwFlags flags = 0;  // kFdRead / kFdWrite
+};
+
+// One fd_readdir entry before packing: a 24-byte dirent header (d_next u64 @0,
+// d_ino u64 @8, d_namlen u32 @16, d_type u8 @20) followed by the name bytes
+// (no NUL). The guest-side layer does the packing.
+struct DirEntry {
+  DirCookie next = 0;
+  Inode ino = 0;
+  FileType type = FileType::kUnknown;
+  std::string name;
+};
+
+inline constexpr uint32_t kSubscriptionSize = 48;
+inline constexpr uint32_t kEventSize = 32;
+
+// The errno's POSIX-style name: "ESUCCESS", "E2BIG", "EACCES", ... "ENOTCAPABLE";
+// "E?" for a value outside the enum. Defined in wasi_types.cc.
 const char* ErrnoName(Errno e);
 
 }  // namespace capsa::wasi

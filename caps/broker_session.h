@@ -1,0 +1,104 @@
+// BrokerSession: the state of one RunBroker call (capability table, memory
+// map, receive/reply buffers) and one handler per request op. Internal to
+// caps/; the public entry point is RunBroker (caps/broker.h).
+//
+// Handlers are split by what they touch: broker.cc (session loop, start-up,
+// blobs, reports, denials), broker_fd_ops.cc (fd_*), broker_path_ops.cc
+// (path_*), broker_misc_ops.cc (clocks, random, yield, unsupported).
+// Every handler returns the WASI errno for the reply and fills `result`
+// (the op's fixed result body) only on success.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "caps/broker.h"
+#include "caps/guest_memory_map.h"
+#include "caps/handle_table.h"
+#include "caps/protocol.h"
+
+namespace capsa::caps {
+
+// A reply body under construction: the op's fixed result plus optional text.
+struct ReplyBody {
+  std::array<uint8_t, 64> bytes{};
+  std::string text;  // fd_prestat_dir_name only
+
+  template <typename T>
+  void Set(const T& value) {
+    static_assert(sizeof(T) <= sizeof(bytes));
+    std::memcpy(bytes.data(), &value, sizeof(T));
+  }
+};
+
+class BrokerSession {
+ public:
+  explicit BrokerSession(BrokerConfig config);
+  WorkerOutcome Run();
+
+ private:
+  enum class Direction : uint8_t { kRead, kWrite };
+  enum class Positioned : uint8_t { kStream, kAt };
+
+  // broker.cc
+  void InstallStdio();
+  void InstallPreopens();
+  wasi::Errno Dispatch(const wire::Request& request, ReplyBody* result);
+  // Socket sends return 0 or the errno (the worker is gone).
+  int SendReply(wire::Op op, wasi::Errno error, const ReplyBody& result);
+  int SendBlob(wire::Op op, std::string_view bytes);
+  std::string HelloBlob() const;
+  WorkerOutcome Report(const wire::Request& request);  // ReportExit / ReportTrap
+  WorkerOutcome Violation(std::string what);
+  WorkerOutcome Disconnected(std::string what);
+
+  // Denials: report to the event sink and stderr, return `error`.
+  wasi::Errno Deny(wire::Op op, std::string_view guest_path, std::string host_path,
+                   wasi::Rights held, wasi::Rights needed, wasi::Errno error,
+                   std::string reason);
+  // The handle for `fd` holding every right in `needed`, or nullptr after a
+  // denial (EBADF / ENOTCAPABLE) stored in *error.
+  Handle* Lookup(wire::Op op, wasi::Fd fd, wasi::Rights needed, std::string_view guest_path,
+                 wasi::Errno* error);
+  // Checks each guest range against the observed memory size and builds
+  // host iovecs into iovecs_; EFAULT (denied) when one lies outside.
+  wasi::Errno MapIoVecs(const wire::Request& request, const Handle& handle, size_t* count);
+
+  // broker_fd_ops.cc
+  wasi::Errno MoveBytes(const wire::Request& r, Direction dir, Positioned pos, ReplyBody* out);
+  wasi::Errno FdClose(const wire::Request& r);
+  wasi::Errno FdSeek(const wire::Request& r, ReplyBody* out);
+  wasi::Errno FdTell(const wire::Request& r, ReplyBody* out);
+  wasi::Errno FdFdstatGet(const wire::Request& r, ReplyBody* out);
+  wasi::Errno FdFdstatSetFlags(const wire::Request& r);
+  wasi::Errno FdPrestatGet(const wire::Request& r, ReplyBody* out);
+  wasi::Errno FdPrestatDirName(const wire::Request& r, ReplyBody* out);
+  wasi::Errno FdFilestatGet(const wire::Request& r, ReplyBody* out);
+  wasi::Errno FdSync(const wire::Request& r, wasi::Rights right);
+
+  // broker_path_ops.cc
+  wasi::Errno PathOpen(const wire::Request& r, ReplyBody* out);
+  wasi::Errno PathFilestatGet(const wire::Request& r, ReplyBody* out);
+  wasi::Errno PathEntryOp(const wire::Request& r);  // mkdir, rmdir, unlink
+
+  // broker_misc_ops.cc
+  wasi::Errno Clock(const wire::Request& r, ReplyBody* out);
+  wasi::Errno RandomGet(const wire::Request& r);
+  wasi::Errno Unsupported(const wire::Request& r);
+
+  BrokerConfig config_;
+  HandleTable table_;
+  GuestMemoryMap memory_;
+  std::array<uint8_t, wire::kMaxRequestBytes + 1> request_buffer_{};
+  std::array<iovec, wire::kMaxIoVecs> iovecs_{};
+};
+
+// Guest-chosen text made safe for a terminal line: control bytes and
+// non-ASCII become \xNN, and long text is cut.
+std::string Printable(std::string_view text);
+
+}  // namespace capsa::caps

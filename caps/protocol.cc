@@ -1,0 +1,165 @@
+#include "caps/protocol.h"
+
+#include <array>
+#include <cstddef>
+#include <string>
+
+namespace capsa::caps::wire {
+namespace {
+
+constexpr size_t kNoCount = 0;
+
+constexpr OpSpec Fixed(size_t body, size_t result) {
+  return {body, Trailer::kNone, kNoCount, result, Trailer::kNone, ReplyKind::kFixed};
+}
+constexpr OpSpec WithText(size_t body, size_t count_offset, size_t result) {
+  return {body, Trailer::kText, count_offset, result, Trailer::kNone, ReplyKind::kFixed};
+}
+constexpr OpSpec WithIoVecs(size_t result) {
+  return {sizeof(IoArgs), Trailer::kIoVecs, offsetof(IoArgs, iovs_count), result,
+          Trailer::kNone, ReplyKind::kFixed};
+}
+constexpr OpSpec Blob() {
+  return {0, Trailer::kNone, kNoCount, sizeof(U64Result), Trailer::kNone, ReplyKind::kBlob};
+}
+constexpr OpSpec NoReply(size_t body, Trailer trailer, size_t count_offset) {
+  return {body, trailer, count_offset, 0, Trailer::kNone, ReplyKind::kNone};
+}
+
+constexpr size_t kPathLen = offsetof(PathArgs, path_len);
+
+// Indexed by op - kFirstOp.
+constexpr std::array<OpSpec, kLastRequestOp> kSpecs = {{
+    Blob(),                                                  // kHello
+    Blob(),                                                  // kFetchModule
+    WithIoVecs(sizeof(SizeResult)),                          // kFdWrite
+    WithIoVecs(sizeof(SizeResult)),                          // kFdRead
+    WithIoVecs(sizeof(SizeResult)),                          // kFdPwrite
+    WithIoVecs(sizeof(SizeResult)),                          // kFdPread
+    Fixed(sizeof(FdArgs), 0),                                // kFdClose
+    Fixed(sizeof(SeekArgs), sizeof(U64Result)),              // kFdSeek
+    Fixed(sizeof(FdArgs), sizeof(U64Result)),                // kFdTell
+    Fixed(sizeof(FdArgs), sizeof(FdStatResult)),             // kFdFdstatGet
+    Fixed(sizeof(SetFlagsArgs), 0),                          // kFdFdstatSetFlags
+    Fixed(sizeof(FdArgs), sizeof(PrestatResult)),            // kFdPrestatGet
+    {sizeof(FdArgs), Trailer::kNone, kNoCount, sizeof(TextArgs), Trailer::kText,
+     ReplyKind::kFixed},                                     // kFdPrestatDirName
+    Fixed(sizeof(FdArgs), sizeof(FileStatResult)),           // kFdFilestatGet
+    Fixed(sizeof(FdArgs), 0),                                // kFdSync
+    Fixed(sizeof(FdArgs), 0),                                // kFdDatasync
+    WithText(sizeof(PathArgs), kPathLen, sizeof(FdResult)),  // kPathOpen
+    WithText(sizeof(PathArgs), kPathLen, sizeof(FileStatResult)),  // kPathFilestatGet
+    WithText(sizeof(PathArgs), kPathLen, 0),                 // kPathCreateDirectory
+    WithText(sizeof(PathArgs), kPathLen, 0),                 // kPathRemoveDirectory
+    WithText(sizeof(PathArgs), kPathLen, 0),                 // kPathUnlinkFile
+    Fixed(sizeof(ClockArgs), sizeof(U64Result)),             // kClockResGet
+    Fixed(sizeof(ClockArgs), sizeof(U64Result)),             // kClockTimeGet
+    Fixed(sizeof(RangeArgs), 0),                             // kRandomGet
+    Fixed(0, 0),                                             // kSchedYield
+    WithText(sizeof(TextArgs), offsetof(TextArgs, length), 0),  // kUnsupported
+    NoReply(sizeof(ExitArgs), Trailer::kNone, kNoCount),     // kReportExit
+    NoReply(sizeof(TextArgs), Trailer::kText, offsetof(TextArgs, length)),  // kReportTrap
+}};
+
+Error Violation(std::string what) { return MakeError(ErrorCode::kProtocol, std::move(what)); }
+
+// Fields an op does not use must be zero, so that no byte of a request is
+// ever silently ignored.
+bool UnusedFieldsZero(const Request& r) {
+  switch (r.op) {
+    case Op::kFdClose: case Op::kFdTell: case Op::kFdFdstatGet: case Op::kFdPrestatGet:
+    case Op::kFdPrestatDirName: case Op::kFdFilestatGet: case Op::kFdSync:
+    case Op::kFdDatasync:
+      return r.As<FdArgs>().pad == 0;
+    case Op::kFdWrite: case Op::kFdRead:
+      return r.As<IoArgs>().offset == 0;
+    case Op::kFdSeek: {
+      const auto a = r.As<SeekArgs>();
+      return a.pad[0] == 0 && a.pad[1] == 0 && a.pad[2] == 0;
+    }
+    case Op::kFdFdstatSetFlags:
+      return r.As<SetFlagsArgs>().pad == 0;
+    case Op::kPathFilestatGet: case Op::kPathCreateDirectory: case Op::kPathRemoveDirectory:
+    case Op::kPathUnlinkFile: {
+      const auto a = r.As<PathArgs>();
+      const bool open_fields_zero =
+          a.rights_base == 0 && a.rights_inheriting == 0 && a.oflags == 0 && a.fdflags == 0;
+      return open_fields_zero && (r.op == Op::kPathFilestatGet || a.lookup_flags == 0);
+    }
+    case Op::kClockResGet: {
+      const auto a = r.As<ClockArgs>();
+      return a.pad == 0 && a.precision == 0;
+    }
+    case Op::kClockTimeGet:
+      return r.As<ClockArgs>().pad == 0;
+    case Op::kUnsupported: case Op::kReportTrap:
+      return r.As<TextArgs>().pad == 0;
+    case Op::kReportExit:
+      return r.As<ExitArgs>().pad == 0;
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
+const char* OpName(Op op) {
+  static constexpr const char* kNames[] = {
+      "hello", "fetch_module", "fd_write", "fd_read", "fd_pwrite", "fd_pread", "fd_close",
+      "fd_seek", "fd_tell", "fd_fdstat_get", "fd_fdstat_set_flags", "fd_prestat_get",
+      "fd_prestat_dir_name", "fd_filestat_get", "fd_sync", "fd_datasync", "path_open",
+      "path_filestat_get", "path_create_directory", "path_remove_directory",
+      "path_unlink_file", "clock_res_get", "clock_time_get", "random_get", "sched_yield",
+      "unsupported", "report_exit", "report_trap", "chunk",
+  };
+  const auto i = static_cast<size_t>(op) - kFirstOp;
+  return i < sizeof(kNames) / sizeof(kNames[0]) ? kNames[i] : "unknown";
+}
+
+const OpSpec* FindOpSpec(uint32_t op) {
+  if (op < kFirstOp || op > kLastRequestOp) return nullptr;
+  return &kSpecs[op - kFirstOp];
+}
+
+Result<Request> ParseRequest(std::span<const uint8_t> message) {
+  if (message.size() < sizeof(RequestHeader)) {
+    return Violation("message of " + std::to_string(message.size()) +
+                     " bytes is shorter than a request header");
+  }
+  RequestHeader header;
+  std::memcpy(&header, message.data(), sizeof(header));
+  if (header.length != message.size()) {
+    return Violation("header length " + std::to_string(header.length) + " but " +
+                     std::to_string(message.size()) + " bytes received");
+  }
+  const OpSpec* spec = FindOpSpec(header.op);
+  if (spec == nullptr) return Violation("unknown op " + std::to_string(header.op));
+  const Op op = static_cast<Op>(header.op);
+  const size_t fixed = sizeof(RequestHeader) + spec->body_size;
+  if (message.size() < fixed) {
+    return Violation(std::string(OpName(op)) + " request shorter than its fixed body");
+  }
+  Request request{op, message.subspan(sizeof(RequestHeader), spec->body_size), {}};
+  size_t trailer_bytes = 0;
+  if (spec->trailer != Trailer::kNone) {
+    uint32_t count = 0;
+    std::memcpy(&count, request.body.data() + spec->count_offset, sizeof(count));
+    const size_t limit = spec->trailer == Trailer::kText ? kMaxTextBytes : kMaxIoVecs;
+    if (count > limit) {
+      return Violation(std::string(OpName(op)) + " count " + std::to_string(count) +
+                       " over the limit " + std::to_string(limit));
+    }
+    trailer_bytes = spec->trailer == Trailer::kText ? count : count * sizeof(wasi::IoVec);
+  }
+  if (message.size() != fixed + trailer_bytes) {
+    return Violation(std::string(OpName(op)) + " request is " + std::to_string(message.size()) +
+                     " bytes, expected " + std::to_string(fixed + trailer_bytes));
+  }
+  request.trailer = message.subspan(fixed, trailer_bytes);
+  if (!UnusedFieldsZero(request)) {
+    return Violation(std::string(OpName(op)) + " request has non-zero padding or unused fields");
+  }
+  return request;
+}
+
+}  // namespace capsa::caps::wire

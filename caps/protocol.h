@@ -1,0 +1,154 @@
+// The broker wire protocol: small, fixed, typed messages over SOCK_SEQPACKET
+// (one message per send; the kernel keeps the boundaries).
+//
+//   request  = RequestHeader{op, length} + the op's fixed body
+//              + optional trailer: path/name bytes (<= 4096) or IoVec[] (<= 1024)
+//   reply    = ReplyHeader{op, length, errno} + the op's fixed result body
+//              + optional trailer (fd_prestat_dir_name: the name bytes)
+//   blob     = Hello and FetchModule reply {total size}, then ChunkHeader +
+//              <= 64 KiB of bytes per message until total is reached
+//
+// `length` is the whole message in bytes and must equal what was received.
+// Bodies are plain little-endian structs with explicit, zero padding; every
+// field an op does not use must be zero. Anything else is a protocol
+// violation: the message stays failed and the session ends (Chromium's
+// syscall_broker rule). Guest-controlled *values* (a whence of 7, clock id 9,
+// an fd number that names nothing) are not violations: the broker answers
+// them with a WASI errno, because an honest engine passes them through.
+//
+// Nothing in this file touches the OS; ParseRequest is pure.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string_view>
+
+#include "engine/base/result.h"
+#include "engine/wasi/wasi_host.h"
+
+namespace capsa::caps::wire {
+
+enum class Op : uint32_t {
+  kHello = 1, kFetchModule, kFdWrite, kFdRead, kFdPwrite, kFdPread, kFdClose, kFdSeek,
+  kFdTell, kFdFdstatGet, kFdFdstatSetFlags, kFdPrestatGet, kFdPrestatDirName, kFdFilestatGet,
+  kFdSync, kFdDatasync, kPathOpen, kPathFilestatGet, kPathCreateDirectory,
+  kPathRemoveDirectory, kPathUnlinkFile, kClockResGet, kClockTimeGet, kRandomGet, kSchedYield,
+  kUnsupported, kReportExit, kReportTrap,
+  kChunk,  // reply stream only: one piece of a blob
+};
+inline constexpr uint32_t kFirstOp = 1;
+inline constexpr uint32_t kLastRequestOp = static_cast<uint32_t>(Op::kReportTrap);
+const char* OpName(Op op);
+
+inline constexpr size_t kMaxTextBytes = 4096;   // paths, names, trap messages
+inline constexpr size_t kMaxIoVecs = 1024;      // Linux IOV_MAX
+inline constexpr size_t kChunkBytes = 64 * 1024;
+inline constexpr uint64_t kMaxHelloBytes = 1 << 20;         // args + env
+inline constexpr uint64_t kMaxModuleBytes = 256ull << 20;   // module binary
+
+// ---- requests ----
+struct RequestHeader { uint32_t op; uint32_t length; };
+struct FdArgs { uint32_t fd; uint32_t pad; };
+// fd_read/fd_write (offset must be 0) and fd_pread/fd_pwrite; IoVec[iovs_count] follows.
+struct IoArgs { uint32_t fd; uint32_t iovs_count; uint64_t offset; };
+struct SeekArgs { uint32_t fd; uint8_t whence; uint8_t pad[3]; int64_t offset; };
+struct SetFlagsArgs { uint32_t fd; uint16_t flags; uint16_t pad; };
+// Every path_* op; fields the op does not use are zero. path_len bytes follow.
+struct PathArgs {
+  uint32_t fd; uint32_t lookup_flags;
+  uint64_t rights_base; uint64_t rights_inheriting;
+  uint16_t oflags; uint16_t fdflags; uint32_t path_len;
+};
+struct ClockArgs { uint32_t id; uint32_t pad; uint64_t precision; };  // res_get: precision 0
+struct RangeArgs { uint32_t offset; uint32_t length; };               // random_get
+struct TextArgs { uint32_t length; uint32_t pad; };                   // unsupported, trap; text follows
+struct ExitArgs { uint32_t code; uint32_t pad; };
+
+// ---- replies ----
+struct ReplyHeader { uint32_t op; uint32_t length; uint16_t error; uint16_t pad; uint32_t pad2; };
+struct SizeResult { uint32_t size; uint32_t pad; };
+struct U64Result { uint64_t value; };  // seek/tell offset, clock value, blob total size
+struct FdResult { uint32_t fd; uint32_t pad; };
+struct FdStatResult {
+  uint8_t filetype; uint8_t pad; uint16_t flags; uint32_t pad2;
+  uint64_t rights_base; uint64_t rights_inheriting;
+};
+struct PrestatResult { uint32_t tag; uint32_t name_len; };
+struct FileStatResult {
+  uint64_t dev; uint64_t ino; uint8_t filetype; uint8_t pad[7];
+  uint64_t nlink; uint64_t size; uint64_t atim; uint64_t mtim; uint64_t ctim;
+};
+struct EmptyResult {};
+struct ChunkHeader { uint32_t op; uint32_t length; };
+
+static_assert(sizeof(RequestHeader) == 8 && sizeof(ReplyHeader) == 16);
+static_assert(sizeof(IoArgs) == 16 && sizeof(SeekArgs) == 16 && sizeof(PathArgs) == 32);
+static_assert(sizeof(FdStatResult) == 24 && sizeof(FileStatResult) == 64);
+static_assert(sizeof(wasi::IoVec) == 8);
+
+inline FileStatResult ToWire(const wasi::FileStat& s) {
+  FileStatResult w{};
+  w.dev = s.dev; w.ino = s.ino; w.filetype = static_cast<uint8_t>(s.filetype);
+  w.nlink = s.nlink; w.size = s.size; w.atim = s.atim; w.mtim = s.mtim; w.ctim = s.ctim;
+  return w;
+}
+// The broker chose the filetype byte; an out-of-range value reads as kUnknown.
+inline wasi::FileStat FromWire(const FileStatResult& w) {
+  const auto type = w.filetype <= static_cast<uint8_t>(wasi::FileType::kSymbolicLink)
+                        ? static_cast<wasi::FileType>(w.filetype) : wasi::FileType::kUnknown;
+  return wasi::FileStat{w.dev, w.ino, type, w.nlink, w.size, w.atim, w.mtim, w.ctim};
+}
+
+enum class Trailer : uint8_t { kNone, kText, kIoVecs };
+// kNone: ReportExit/ReportTrap (the worker exits next); kBlob: Hello, FetchModule.
+enum class ReplyKind : uint8_t { kNone, kFixed, kBlob };
+
+// The shape of one op's request and reply.
+struct OpSpec {
+  size_t body_size;          // request body (after the header)
+  Trailer trailer;           // what follows the body
+  size_t count_offset;       // offset in the body of the u32 trailer count
+  size_t result_size;        // reply body (after the ReplyHeader)
+  Trailer reply_trailer;     // kText for fd_prestat_dir_name
+  ReplyKind reply_kind;
+};
+// nullptr for values that are not request ops.
+const OpSpec* FindOpSpec(uint32_t op);
+
+// The largest request and reply; receive buffers are one byte longer so an
+// oversized message is always detected.
+inline constexpr size_t kMaxRequestBytes =
+    sizeof(RequestHeader) + sizeof(PathArgs) + kMaxIoVecs * sizeof(wasi::IoVec);
+inline constexpr size_t kMaxReplyBytes = sizeof(ReplyHeader) + 64 + kMaxTextBytes;
+
+// A request that parsed. The spans point into the caller's receive buffer.
+struct Request {
+  Op op;
+  std::span<const uint8_t> body;
+  std::span<const uint8_t> trailer;
+
+  // body.size() == sizeof(Body) was checked by ParseRequest for this op.
+  template <typename Body>
+  Body As() const {
+    Body b{};
+    if (body.size() == sizeof(Body)) std::memcpy(&b, body.data(), sizeof(Body));
+    return b;
+  }
+  std::string_view Text() const {
+    return {reinterpret_cast<const char*>(trailer.data()), trailer.size()};
+  }
+  size_t IoVecCount() const { return trailer.size() / sizeof(wasi::IoVec); }
+  wasi::IoVec IoVecAt(size_t i) const {
+    wasi::IoVec v{};
+    std::memcpy(&v, trailer.data() + i * sizeof(wasi::IoVec), sizeof(v));
+    return v;
+  }
+};
+
+// Strict parse: exact sizes, known op, counts within limits, zero padding and
+// unused fields. Error code kProtocol with a sentence saying what was wrong.
+Result<Request> ParseRequest(std::span<const uint8_t> message);
+
+}  // namespace capsa::caps::wire

@@ -1,0 +1,28 @@
+#include "launcher/rlimits.h"
+
+#include <errno.h>
+
+#include <cstring>
+#include <string>
+
+namespace capsa::launcher {
+namespace {
+
+Result<void> SetLimit(int resource, rlim_t value, const char* name) {
+  rlimit limit{value, value};
+  if (setrlimit(resource, &limit) != 0) {
+    return MakeError(ErrorCode::kInternal,
+                     std::string("setrlimit(") + name + "): " + strerrordesc_np(errno));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> ApplyWorkerRlimits() {
+  TRY(SetLimit(RLIMIT_CORE, 0, "RLIMIT_CORE"));
+  TRY(SetLimit(RLIMIT_NOFILE, kWorkerMaxFds, "RLIMIT_NOFILE"));
+  return {};
+}
+
+}  // namespace capsa::launcher

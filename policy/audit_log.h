@@ -1,0 +1,74 @@
+// AuditLog: the run's events as JSON lines (schema version 1), one object
+// per event, each written with a single write(2) so that the launcher and the
+// broker — two processes sharing one O_APPEND fd — never interleave within a
+// line and nothing is buffered in user space when a process dies.
+//
+// Every line carries:
+//   "v": 1                      schema version
+//   "time": "2025-01-31T12:00:00.123Z"   UTC, millisecond precision
+//   "run": "<32 hex digits>"    the run id (same for every line of a run)
+//   "event": one of "denial", "derived", "unsupported", "protocol_violation",
+//            "grant", "end"
+// and the event's fields:
+//   denial:     operation, guest_path, host_path, rights_held, rights_needed,
+//               errno (the WASI errno the guest was told), reason
+//   derived:    operation, guest_path, host_path, fd, rights_base, rights_inheriting
+//   unsupported: function
+//   protocol_violation: what
+//   grant:      guest_path, host_path, mode ("ro"/"rw"), fd, rights_base, rights_inheriting
+//   end:        end ("exit", "trap", "module_rejected", "sandbox_violation",
+//               "protocol_violation", "worker_crash", "broker_failure", "timeout"),
+//               exit_status (capsa's), guest_exit_code (end == "exit" only), message
+// Rights are the WASI rights bit sets as unsigned integers.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "engine/base/result.h"
+#include "policy/events.h"
+
+namespace capsa::policy {
+
+// "exit", "trap", ... as in the "end" field above.
+const char* RunEndName(RunEnd end);
+
+// 32 lowercase hex digits from getrandom(2).
+Result<std::string> NewRunId();
+
+class AuditLog final : public EventSink {
+ public:
+  // Opens (creating, mode 0600, appending) the log at `path`. The returned
+  // log owns the fd; it is O_CLOEXEC.
+  static Result<std::unique_ptr<AuditLog>> Open(const std::string& path, std::string run_id);
+  // Writes to `fd`, which the log owns and closes.
+  AuditLog(int fd, std::string run_id);
+  ~AuditLog() override;
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  void OnDenial(const DenialEvent& e) override;
+  void OnDerived(const DerivedEvent& e) override;
+  void OnUnsupported(const std::string& function) override;
+  void OnProtocolViolation(const std::string& what) override;
+  void OnGrant(const GrantEvent& e) override;
+  void OnEnd(const EndEvent& e) override;
+
+  // False once a write failed (disk full, closed pipe): the log is then
+  // incomplete and the run's report must say so.
+  bool ok() const { return ok_; }
+  int fd() const { return fd_; }
+  const std::string& run_id() const { return run_id_; }
+
+ private:
+  nlohmann::ordered_json Line(const char* event) const;
+  void WriteLine(const nlohmann::ordered_json& j);
+
+  int fd_ = -1;
+  std::string run_id_;
+  bool ok_ = true;
+};
+
+}  // namespace capsa::policy

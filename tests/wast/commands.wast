@@ -1,0 +1,61 @@
+;; capsa's own spec-script test: every command type capsa-wast runs, each
+;; expected to pass, plus one text module that must be counted as skipped.
+
+(module $M
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "double") (param i64) (result i64) (i64.mul (local.get 0) (i64.const 2)))
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "zero-by-zero") (result f32) (f32.div (f32.const 0) (f32.const 0)))
+  (func (export "plus-one") (param f64) (result f64) (f64.add (local.get 0) (f64.const 1)))
+  (func (export "neg-zero") (result f64) (f64.const -0))
+  (func (export "pass-extern") (param externref) (result externref) (local.get 0))
+  (func (export "null-func") (result funcref) (ref.null func))
+  (func $self (export "self") (result funcref) (ref.func $self))
+  (func $forever (export "forever") (call $forever))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (elem declare func $self)
+  (memory 1)
+  (global (export "answer") i32 (i32.const 42))
+)
+
+(assert_return (invoke "add" (i32.const 1) (i32.const 2)) (i32.const 3))
+(assert_return (invoke "double" (i64.const -3)) (i64.const -6))
+(assert_return (invoke "zero-by-zero") (f32.const nan:canonical))
+(assert_return (invoke "plus-one" (f64.const nan:0x4000000000001)) (f64.const nan:arithmetic))
+(assert_return (invoke "neg-zero") (f64.const -0))
+(assert_return (invoke "pass-extern" (ref.extern 7)) (ref.extern 7))
+(assert_return (invoke "pass-extern" (ref.null extern)) (ref.null extern))
+(assert_return (invoke "null-func") (ref.null func))
+(assert_return (invoke "self") (ref.func))
+(assert_return (get "answer") (i32.const 42))
+(invoke "add" (i32.const 0) (i32.const 0))
+
+(assert_trap (invoke "div" (i32.const 1) (i32.const 0)) "integer divide by zero")
+(assert_trap (invoke "load" (i32.const 65536)) "out of bounds memory access")
+(assert_exhaustion (invoke "forever") "call stack exhausted")
+
+(register "M" $M)
+
+(module $Importer
+  (import "M" "add" (func $add (param i32 i32) (result i32)))
+  (import "spectest" "print_i32" (func $print (param i32)))
+  (import "spectest" "global_i32" (global $g i32))
+  (import "spectest" "global_f64" (global $gf f64))
+  (import "spectest" "table" (table 10 20 funcref))
+  (import "spectest" "memory" (memory 1 2))
+  (export "spectest-f64" (global $gf))
+  (func (export "add-666") (param i32) (result i32)
+    (call $print (local.get 0))
+    (call $add (local.get 0) (global.get $g)))
+)
+
+(assert_return (invoke $Importer "add-666" (i32.const 1)) (i32.const 667))
+(assert_return (get $Importer "spectest-f64") (f64.const 666.6))
+(assert_return (invoke $M "add" (i32.const 2) (i32.const 2)) (i32.const 4))
+
+(assert_invalid (module (func (result i32) (i64.const 0))) "type mismatch")
+(assert_malformed (module binary "\00asm\02\00\00\00") "unknown binary version")
+(assert_malformed (module quote "(func (i32.const))") "unexpected token")
+(assert_unlinkable (module (import "M" "missing" (func))) "unknown import")
+(assert_unlinkable (module (import "spectest" "global_i32" (global i64))) "incompatible import type")
+(assert_trap (module (func $boom unreachable) (start $boom)) "unreachable")
