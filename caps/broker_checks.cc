@@ -14,9 +14,12 @@ namespace capsa::caps {
 wasi::Errno BrokerSession::Deny(wire::Op op, std::string_view guest_path, std::string host_path,
                                 wasi::Rights held, wasi::Rights needed, wasi::Errno error,
                                 std::string reason) {
-  spdlog::warn("denied {} guest_path='{}' host_path='{}' held={} needed={} -> {}: {}",
-               wire::OpName(op), Printable(guest_path), Printable(host_path),
-               RightsToString(held), RightsToString(needed), WasiErrnoName(error), reason);
+  // stderr gets what is missing; the audit event carries both full sets.
+  const wasi::Rights missing = needed & ~held;
+  spdlog::warn("denied {} guest_path='{}' host_path='{}'{} -> {}: {}", wire::OpName(op),
+               Printable(guest_path), Printable(host_path),
+               missing != 0 ? " missing=" + RightsToString(missing) : std::string(),
+               WasiErrnoName(error), reason);
   if (config_.events != nullptr) {
     policy::DenialEvent e;
     e.operation = wire::OpName(op);

@@ -67,7 +67,10 @@ PathStatus OpenBeneath(int dir_fd, std::string_view path, int open_flags, mode_t
   const std::string c_path(path);  // NUL-terminated copy for the kernel
   open_how how{};
   how.flags = static_cast<uint64_t>(open_flags) | O_CLOEXEC;
-  how.mode = (open_flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+  // O_TMPFILE includes the O_DIRECTORY bit: test it whole. openat2 refuses a
+  // mode without a file being created.
+  const bool creates = (open_flags & O_CREAT) || (open_flags & O_TMPFILE) == O_TMPFILE;
+  how.mode = creates ? mode : 0;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
   for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
     const long fd = syscall(SYS_openat2, dir_fd, c_path.c_str(), &how, sizeof(how));

@@ -129,9 +129,18 @@ Result<std::string> BinaryReader::Name() {
   return std::string(s.begin(), s.end());
 }
 
-Result<ValType> BinaryReader::ReadValType() {
+// Type bytes are one-byte signed LEB128s in the spec's grammar; a
+// continuation bit makes them overlong, as the reference interpreter reports.
+Result<uint8_t> BinaryReader::TypeByte() {
   size_t at = pos_;
   TRY_ASSIGN(uint8_t b, U8());
+  if (b & 0x80) return Fail(at + 1, "integer representation too long");
+  return b;
+}
+
+Result<ValType> BinaryReader::ReadValType() {
+  size_t at = pos_;
+  TRY_ASSIGN(uint8_t b, TypeByte());
   switch (b) {
     case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x70: case 0x6F:
       return static_cast<ValType>(b);
@@ -144,7 +153,7 @@ Result<ValType> BinaryReader::ReadValType() {
 
 Result<ValType> BinaryReader::ReadRefType() {
   size_t at = pos_;
-  TRY_ASSIGN(uint8_t b, U8());
+  TRY_ASSIGN(uint8_t b, TypeByte());
   if (b == 0x70 || b == 0x6F) return static_cast<ValType>(b);
   return Fail(at, "malformed reference type");
 }

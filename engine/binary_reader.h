@@ -52,6 +52,7 @@ class BinaryReader {
   Result<uint32_t> Len32();
   Result<std::span<const uint8_t>> Bytes(size_t n);
   Result<std::string> Name();  // length-prefixed UTF-8
+  Result<uint8_t> TypeByte();  // a type-constructor byte (value, reference, function type)
   Result<ValType> ReadValType();
   Result<ValType> ReadRefType();
   Result<Limits> ReadLimits();

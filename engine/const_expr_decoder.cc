@@ -1,8 +1,8 @@
-// Constant expressions. The decoder must tell malformed bytes (an unknown
-// opcode, a bad immediate) apart from well-formed expressions that are merely
-// invalid (a non-constant instruction, two values), because the spec reports
-// the two differently; so this file knows the immediates of every 2.0
-// instruction, enough to step over any of them.
+// Constant expressions, and stepping over instructions. The decoder must tell
+// malformed bytes (an unknown opcode, a bad immediate) apart from well-formed
+// expressions that are merely invalid (a non-constant instruction, two
+// values), because the spec reports the two differently; so this file knows
+// the immediates of every 2.0 instruction, enough to step over any of them.
 #include "engine/decoder_internal.h"
 
 #include <cstdio>
@@ -159,6 +159,23 @@ Result<bool> ReadConstInstruction(BinaryReader& r, uint8_t op, ConstExpr& e) {
 }
 
 }  // namespace
+
+Result<void> SkipToFunctionEnd(BinaryReader& r) {
+  int depth = 0;
+  for (;;) {
+    size_t at = r.pos();
+    TRY_ASSIGN(uint8_t op, r.U8());
+    if (op == 0x0B) {
+      if (depth == 0) return {};
+      --depth;
+      continue;
+    }
+    if (op == 0x05 && depth == 0) return r.Fail(at, "END opcode expected");
+    ConstExpr ignored;
+    TRY_ASSIGN(bool is_const, ReadConstInstruction(r, op, ignored));
+    if (!is_const) TRY(SkipInstruction(r, op, at, depth));
+  }
+}
 
 Result<ConstExpr> ReadConstExpr(BinaryReader& r) {
   const size_t start = r.pos();

@@ -3,7 +3,6 @@
 // decoder_segments.cc, decoder_code.cc and name_section.cc.
 #include "engine/decoder.h"
 
-#include <algorithm>
 #include <cstring>
 
 #include "engine/binary_reader.h"
@@ -39,7 +38,7 @@ int SectionOrder(uint8_t id) {
 
 Result<FuncType> ReadFuncType(BinaryReader& r) {
   size_t at = r.pos();
-  TRY_ASSIGN(uint8_t form, r.U8());
+  TRY_ASSIGN(uint8_t form, r.TypeByte());
   if (form != 0x60) return r.Fail(at, "malformed function type");
   FuncType t;
   for (auto* list : {&t.params, &t.results}) {
@@ -182,19 +181,18 @@ Result<void> DecodeExportSection(BinaryReader& r, Module& m) {
   return {};
 }
 
-Result<void> DecodeCustomSection(BinaryReader& r, Module& m) {
+Result<void> DecodeCustomSection(BinaryReader& r, size_t end, Module& m) {
   Result<std::string> name = r.Name();
   if (!name.ok()) return name.take_error();
-  if (name.value().compare("name") == 0) {
-    decoder_internal::DecodeNameSection(r.bytes(), r.pos(), r.limit(), m);
-  }
-  r.Seek(r.limit());
+  if (r.pos() > end) return r.Fail(end, "unexpected end of section or function");
+  if (name.value().compare("name") == 0) decoder_internal::DecodeNameSection(r.bytes(), r.pos(), end, m);
+  r.Seek(end);
   return {};
 }
 
-Result<void> DecodeSectionPayload(uint8_t id, BinaryReader& r, Module& m) {
+Result<void> DecodeSectionPayload(uint8_t id, BinaryReader& r, size_t end, Module& m) {
   switch (id) {
-    case kCustom: return DecodeCustomSection(r, m);
+    case kCustom: return DecodeCustomSection(r, end, m);
     case kType: return DecodeTypeSection(r, m);
     case kImport: return DecodeImportSection(r, m);
     case kFunction: return DecodeFunctionSection(r, m);
@@ -251,8 +249,13 @@ Result<Module> DecodeModule(std::span<const uint8_t> bytes) {
     TRY_ASSIGN(uint32_t size, top.Len32());
     size_t start = top.pos();
     size_t end = start + size;
-    BinaryReader r(bytes, start, std::min(end, bytes.size()), top.what());
-    TRY(DecodeSectionPayload(id, r, m));
+    // Like the reference interpreter, entries are read up to the end of the
+    // binary, not of the section; a section whose entries overrun it (or stop
+    // short) is then a "section size mismatch". Reading on gives the spec's
+    // wording for what the overrun meets (an overlong LEB128, a length out of
+    // bounds), and every read is still bounded by the binary.
+    BinaryReader r(bytes, start, bytes.size(), top.what());
+    TRY(DecodeSectionPayload(id, r, end, m));
     if (r.pos() != end) return r.Fail(start, "section size mismatch");
     top.Seek(end);
     top.set_what("module");

@@ -7,15 +7,13 @@
 namespace capsa::engine::decoder_internal {
 namespace {
 
-// A body whose bytes do not end in `end` (0x0b). The reference interpreter
-// keeps reading past the body, so the spec tests expect the message that
-// reading produces: running off the binary, swallowing the next byte as the
-// `end` and then finding the section too long, or finding some other byte.
-Error MissingEndError(const BinaryReader& r, size_t body_end) {
-  const auto bytes = r.bytes();
-  if (body_end >= bytes.size()) return r.Fail(bytes.size(), "unexpected end of section or function");
-  if (bytes[body_end] == 0x0B) return r.Fail(body_end, "section size mismatch");
-  return r.Fail(body_end, "END opcode expected");
+// A body whose bytes do not end in `end` (0x0b): report what the reference
+// interpreter, which decodes on past the declared size, runs into.
+Error MissingEndError(const BinaryReader& body, size_t code_start, size_t body_start) {
+  BinaryReader past(body.bytes(), code_start, body.bytes().size(), body.what());
+  auto r = SkipToFunctionEnd(past);
+  if (!r.ok()) return r.take_error();
+  return body.Fail(body_start, "section size mismatch");
 }
 
 Result<FunctionBody> ReadBody(BinaryReader& r, uint64_t num_params) {
@@ -42,7 +40,7 @@ Result<FunctionBody> ReadBody(BinaryReader& r, uint64_t num_params) {
 
   body.code_offset = b.pos();
   TRY_ASSIGN(auto code, b.Bytes(body_end - b.pos()));
-  if (code.empty() || code.back() != 0x0B) return MissingEndError(b, body_end);
+  if (code.empty() || code.back() != 0x0B) return MissingEndError(b, body.code_offset, body_start);
   body.code.assign(code.begin(), code.end());
   r.Seek(body_end);
   return body;

@@ -17,7 +17,15 @@ namespace capsa::engine::decoder_internal {
 // instructions at all are malformed.
 Result<ConstExpr> ReadConstExpr(BinaryReader& r);
 
-// Section payload decoders; `r` is bounded to the section's contents.
+// Steps over instructions up to the `end` that closes a function body, to
+// find what a body that does not end in `end` runs into: the reference
+// interpreter decodes on past the body's declared size, and the spec tests
+// expect that error (an overlong LEB128, a stray `else`, the end of the
+// binary), or "section size mismatch" when it meets an `end` after the body.
+Result<void> SkipToFunctionEnd(BinaryReader& r);
+
+// Section payload decoders. `r` is bounded by the end of the binary, not of
+// the section (see DecodeModule).
 Result<void> DecodeElemSection(BinaryReader& r, Module& m);
 Result<void> DecodeDataSection(BinaryReader& r, Module& m);
 Result<void> DecodeCodeSection(BinaryReader& r, Module& m);

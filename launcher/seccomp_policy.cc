@@ -11,6 +11,7 @@
 
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #if !defined(__x86_64__)
 #error "the worker's seccomp policy (fstat emulation registers) is written for x86-64"

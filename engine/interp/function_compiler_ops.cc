@@ -310,9 +310,10 @@ Result<void> FunctionCompiler::CompileBulkMemory(uint32_t sub) {
       TRY(ExpectZeroByte());
       TRY(CheckMemory());
     }
-    // The data count section lets the body be validated in one pass.
-    if (!module_.data_count) return Malformed("data count section required");
-    if (segment >= *module_.data_count)
+    // The data count section lets the body be validated in one pass. Without
+    // data segments there is nothing to count: the index is just unknown.
+    if (!module_.data_count && !module_.datas.empty()) return Malformed("data count section required");
+    if (segment >= module_.data_count.value_or(0))
       return Invalid("unknown data segment " + std::to_string(segment));
     if (sub == 9) {
       Emit(Op::kDataDrop);

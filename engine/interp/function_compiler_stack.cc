@@ -35,7 +35,7 @@ void FunctionCompiler::PushOperand(const Operand& op, ValType type) {
 Result<FunctionCompiler::Operand> FunctionCompiler::Pop(ValType expected) {
   const Ctrl& ctrl = ctrls_.back();
   if (vals_.size() == ctrl.height) {
-    if (ctrl.unreachable) return Operand{expected, Where::kStack, 0, Height()};
+    if (ctrl.unreachable) return Operand{kUnknown, Where::kStack, 0, Height()};
     return Invalid("type mismatch");
   }
   Entry e = vals_.back();

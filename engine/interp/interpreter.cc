@@ -54,6 +54,7 @@ const void* const* Run(ExecState* state, FunctionInstance* entry, Value* entry_f
   const uint64_t* ip;
   Value* fp;
   TrapKind trap_kind = TrapKind::kUnreachable;
+  uint32_t trap_index = 0;  // the table index, for "uninitialized element N"
   std::optional<Trap> host_trap;
 
   // Call setup shared by call, call_indirect and the entry.
@@ -152,7 +153,10 @@ L_CallIndirect: {
   const uint32_t i = R(4).i32;
   if (i >= table->elements.size()) TRAP(TrapKind::kUndefinedElement);
   callee = table->elements[i].func;
-  if (callee == nullptr) TRAP(TrapKind::kUninitializedElement);
+  if (callee == nullptr) {
+    trap_index = i;
+    TRAP(TrapKind::kUninitializedElement);
+  }
   if (callee->type != inst->module->types[ip[1]]) TRAP(TrapKind::kIndirectCallTypeMismatch);
   new_fp = fp + ip[3];
   ret_ip = ip + 5;
@@ -547,9 +551,9 @@ L_I64RemU: {
   BINOP(F64Ge, double, f64, B(a >= b))
   UNOP(F32Abs, float, f32, F32R(F32Abs(a)))
   UNOP(F32Neg, float, f32, F32R(F32Neg(a)))
-  UNOP(F32Ceil, float, f32, F32R(std::ceil(a)))
-  UNOP(F32Floor, float, f32, F32R(std::floor(a)))
-  UNOP(F32Trunc, float, f32, F32R(std::trunc(a)))
+  UNOP(F32Ceil, float, f32, F32R(WasmCeil(a)))
+  UNOP(F32Floor, float, f32, F32R(WasmFloor(a)))
+  UNOP(F32Trunc, float, f32, F32R(WasmTrunc(a)))
   UNOP(F32Nearest, float, f32, F32R(WasmNearest(a)))
   UNOP(F32Sqrt, float, f32, F32R(std::sqrt(a)))
   BINOP(F32Add, float, f32, F32R(a + b))
@@ -561,9 +565,9 @@ L_I64RemU: {
   BINOP(F32Copysign, float, f32, F32R(F32Copysign(a, b)))
   UNOP(F64Abs, double, f64, F64R(F64Abs(a)))
   UNOP(F64Neg, double, f64, F64R(F64Neg(a)))
-  UNOP(F64Ceil, double, f64, F64R(std::ceil(a)))
-  UNOP(F64Floor, double, f64, F64R(std::floor(a)))
-  UNOP(F64Trunc, double, f64, F64R(std::trunc(a)))
+  UNOP(F64Ceil, double, f64, F64R(WasmCeil(a)))
+  UNOP(F64Floor, double, f64, F64R(WasmFloor(a)))
+  UNOP(F64Trunc, double, f64, F64R(WasmTrunc(a)))
   UNOP(F64Nearest, double, f64, F64R(WasmNearest(a)))
   UNOP(F64Sqrt, double, f64, F64R(std::sqrt(a)))
   BINOP(F64Add, double, f64, F64R(a + b))
@@ -631,6 +635,7 @@ trap: {
   } else {
     t.kind = trap_kind;
     t.message = TrapKindMessage(trap_kind);
+    if (trap_kind == TrapKind::kUninitializedElement) t.message += " " + std::to_string(trap_index);
     // A failed call setup names the function that could not be entered.
     if (trap_kind == TrapKind::kCallStackExhausted || trap_kind == TrapKind::kHostError)
       t.backtrace.push_back(callee->name);

@@ -27,8 +27,16 @@ inline F WasmMax(F a, F b) {
 
 // Round to nearest, ties to even (the default rounding mode, which capsa
 // never changes).
-inline float WasmNearest(float x) { return std::nearbyint(x); }
-inline double WasmNearest(double x) { return std::nearbyint(x); }
+// Every rounding result of a NaN must be a quiet (arithmetic) NaN; libm's
+// floor/ceil/trunc may return a signalling NaN operand unchanged.
+template <typename F>
+inline F WasmNearest(F x) { return std::isnan(x) ? x + x : std::nearbyint(x); }
+template <typename F>
+inline F WasmCeil(F x) { return std::isnan(x) ? x + x : std::ceil(x); }
+template <typename F>
+inline F WasmFloor(F x) { return std::isnan(x) ? x + x : std::floor(x); }
+template <typename F>
+inline F WasmTrunc(F x) { return std::isnan(x) ? x + x : std::trunc(x); }
 
 inline uint32_t F32Bits(float f) { return std::bit_cast<uint32_t>(f); }
 inline uint64_t F64Bits(double f) { return std::bit_cast<uint64_t>(f); }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +20,13 @@
 #include "caps/broker_client.h"
 #include "caps/rights.h"
 #include "policy/events.h"
+
+#include "caps/errno_map.h"
+
+namespace capsa::wasi {
+// gtest prints errnos by name.
+inline void PrintTo(Errno e, std::ostream* os) { *os << caps::WasiErrnoName(e); }
+}  // namespace capsa::wasi
 
 namespace capsa::caps::testing {
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "caps/protocol.h"
 #include "tests/caps/broker_harness.h"
 
 namespace capsa::caps {
@@ -28,6 +29,16 @@ TEST(BrokerStartup, HelloAndModuleStreamInChunks) {
   const WorkerOutcome out = h.Finish(42);
   EXPECT_EQ(out.kind, WorkerOutcome::Kind::kExit);
   EXPECT_EQ(out.exit_code, 42u);
+}
+
+TEST(BrokerStartup, OversizedHelloIsRefusedNotTruncated) {
+  BrokerHarness h({{"sandbox", "/sandbox", DirRights::ReadOnly()}}, {},
+                  {"prog", std::string(wire::kMaxHelloBytes, 'x')});
+  const Result<void> hello = h.client().Hello();
+  EXPECT_FALSE(hello.ok());
+  EXPECT_TRUE(h.client().Args().empty());
+  EXPECT_EQ(h.client().state(), BrokerClient::ChannelState::kOk);  // a refusal, not a break
+  EXPECT_EQ(h.Finish().kind, WorkerOutcome::Kind::kExit);
 }
 
 TEST(BrokerStartup, TrapAndDisconnectOutcomes) {
@@ -56,7 +67,9 @@ TEST(BrokerIo, WriteThenReadAFileThroughIovecs) {
   BrokerHarness h;
   wasi::Fd fd = 0;
   ASSERT_EQ(h.Open(kSandbox, "notes.txt", wasi::oflag::kCreat,
-                   r::kFdRead | r::kFdWrite | r::kFdSeek | r::kFdTell, &fd),
+                   r::kFdRead | r::kFdWrite | r::kFdSeek | r::kFdTell | r::kFdFilestatGet |
+                       r::kFdSync | r::kFdDatasync,
+                   &fd),
             Errno::kSuccess);
   EXPECT_EQ(fd, 4u);  // lowest free number after the preopen
   wasi::Size n = 0;
@@ -152,12 +165,11 @@ TEST(BrokerIo, StdioStreams) {
 
 TEST(BrokerIo, SeekOnAPipeIsEspipe) {
   BrokerHarness h;
-  // A guest fd with fd_seek on a pipe: a regular-file stdio would have it; use
-  // fd_tell-less stdout via whence/offset that needs only fd_tell -> refused,
-  // and a FIFO opened through the preopen for ESPIPE.
+  // A FIFO opened through the preopen holds fd_seek, and the kernel says ESPIPE.
   ASSERT_EQ(mkfifo(h.tree().Path("sandbox/fifo").c_str(), 0600), 0);
   wasi::Fd fd = 0;
-  ASSERT_EQ(h.Open(kSandbox, "fifo", 0, r::kFdRead | r::kFdSeek | r::kFdTell, &fd),
+  ASSERT_EQ(h.Open(kSandbox, "fifo", 0,
+                   r::kFdRead | r::kFdSeek | r::kFdTell | r::kFdFdstatSetFlags, &fd),
             Errno::kSuccess);  // O_NONBLOCK at open: no writer, yet no hang
   wasi::FileSize pos;
   EXPECT_EQ(h.client().FdSeek(fd, 0, wasi::Whence::kCur, &pos), Errno::kSpipe);

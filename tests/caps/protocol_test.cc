@@ -43,7 +43,7 @@ TEST(ParseRequestTest, ValidMessages) {
       Message(Op::kPathFilestatGet, PathArgs{3, 1, 0, 0, 0, 0, 1}, "x"),
       Message(Op::kPathUnlinkFile, PathArgs{3, 0, 0, 0, 0, 0, 0}),
       Message(Op::kClockTimeGet, ClockArgs{9, 0, 1000}),
-      Message(Op::kUnsupported, TextArgs{8, 0}, "sock_recv"),
+      Message(Op::kUnsupported, TextArgs{9, 0}, "sock_recv"),
       Message(Op::kReportExit, ExitArgs{7, 0}),
       Message(Op::kPathOpen, PathArgs{3, 0, 0, 0, 0, 0, kMaxTextBytes},
               std::string(kMaxTextBytes, 'a')),

@@ -49,6 +49,14 @@ Errno ErrnoFromHost(int e) {
   }
 }
 
+std::string ReadAll(int fd) {
+  std::string out;
+  char buf[4096];
+  off_t at = 0;
+  for (ssize_t n; (n = pread(fd, buf, sizeof buf, at)) > 0; at += n) out.append(buf, n);
+  return out;
+}
+
 namespace {
 
 wasi::FileType FileTypeFromMode(mode_t mode) {

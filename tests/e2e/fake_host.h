@@ -107,6 +107,10 @@ class FakeHost final : public wasi::WasiHost {
   int host_calls_ = 0;
 };
 
+// Everything in `fd` from offset 0 (a memfd or regular file), for checking
+// what a guest wrote to its stdout/stderr stand-ins.
+std::string ReadAll(int fd);
+
 // Maps a host errno value to the WASI errno (unknown values become EIO).
 wasi::Errno ErrnoFromHost(int host_errno);
 

@@ -27,15 +27,6 @@ using engine::I64;
 using engine::Value;
 using wasi::Errno;
 
-// Reads everything from the start of `fd` (a memfd or regular file).
-inline std::string ReadAll(int fd) {
-  std::string out;
-  char buf[4096];
-  off_t at = 0;
-  for (ssize_t n; (n = pread(fd, buf, sizeof buf, at)) > 0; at += n) out.append(buf, n);
-  return out;
-}
-
 class WasiFixture : public ::testing::Test {
  protected:
   static constexpr wasi::Fd kStdout = 1;

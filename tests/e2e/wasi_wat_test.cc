@@ -29,14 +29,6 @@ std::vector<uint8_t> ReadFile(const std::string& path) {
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
 }
 
-std::string ReadAll(int fd) {
-  std::string out;
-  char buf[4096];
-  off_t at = 0;
-  for (ssize_t n; (n = pread(fd, buf, sizeof buf, at)) > 0; at += n) out.append(buf, n);
-  return out;
-}
-
 class WasiWatTest : public ::testing::Test {
  protected:
   // Loads and instantiates CAPSA_WASI_WAT_DIR/<name>.wasm against the FakeHost.

@@ -133,13 +133,13 @@ TEST(ValidationTest, AcceptsAllKindsOfDefinitions) {
 }
 
 TEST(ValidationTest, LocatesTheOffendingEntry) {
-  // Export entry 1 starts at 8 (header) + 2 (id, size) + 1 (count) + 3 (entry 0) = 14.
+  // Export entry 1 starts at 8 (header) + 2 (id, size) + 1 (count) + 4 (entry 0) = 15.
   auto r = DecodeAndValidate(Wasm({kOneFunc, Sec(7, Vec({Export("a", 0x00, 0), Export("a", 0x00, 0)})),
                                    EmptyBodies(1)}));
   ASSERT_FALSE(r.ok());
   const size_t prefix = kOneFunc.size();
   char want[64];
-  std::snprintf(want, sizeof want, "export section, offset 0x%zx: duplicate export name", 14 + prefix);
+  std::snprintf(want, sizeof want, "export section, offset 0x%zx: duplicate export name", 15 + prefix);
   EXPECT_EQ(r.error().message.rfind(want, 0), 0u) << r.error().message;
 }
 

@@ -1,0 +1,108 @@
+#include "launcher/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <sstream>
+
+#include "policy/flag_parse.h"
+
+#ifndef CAPSA_VERSION
+#error "CAPSA_VERSION must be defined by the build"
+#endif
+
+namespace capsa::launcher {
+namespace {
+
+constexpr const char* kRunUsageHint = "see 'capsa run --help'";
+
+CliOutcome Fail(std::string text) {
+  CliOutcome out;
+  out.action = CliOutcome::Action::kError;
+  out.text = std::move(text);
+  return out;
+}
+
+struct RawRunFlags {
+  std::vector<std::string> dirs;
+  std::vector<std::string> envs;
+  std::string audit_log;
+  std::string max_memory;
+  std::string fuel;
+  std::string timeout;
+};
+
+// Validates the raw flag strings into `request.policy` (policy/flag_parse.h).
+Result<void> ApplyFlags(const RawRunFlags& raw, RunRequest& request) {
+  for (const std::string& d : raw.dirs) TRY(policy::AddDirFlag(request.policy, d));
+  for (const std::string& e : raw.envs) TRY(policy::AddEnvFlag(request.policy, e));
+  policy::Limits& limits = request.policy.limits;
+  if (!raw.max_memory.empty()) {
+    TRY_ASSIGN(limits.max_memory_bytes, policy::ParseMemoryFlag(raw.max_memory));
+  }
+  if (!raw.fuel.empty()) {
+    TRY_ASSIGN(limits.fuel, policy::ParseFuelFlag(raw.fuel));
+  }
+  if (!raw.timeout.empty()) {
+    TRY_ASSIGN(limits.timeout, policy::ParseTimeoutFlag(raw.timeout));
+  }
+  request.audit_log_path = raw.audit_log;
+  return {};
+}
+
+}  // namespace
+
+CliOutcome ParseCommandLine(const std::vector<std::string>& argv) {
+  CLI::App app{"capsa: run untrusted WebAssembly (wasm32-wasi) with exactly the granted capabilities",
+               "capsa"};
+  app.set_version_flag("--version", "capsa " CAPSA_VERSION);
+  app.require_subcommand(1);
+  CLI::App* run = app.add_subcommand("run", "Run a WASI module in the sandbox");
+  RawRunFlags raw;
+  run->add_option("--dir", raw.dirs,
+                  "Grant a host directory: HOST[::GUEST][::ro|rw] (guest path defaults to HOST, "
+                  "mode to ro)")
+      ->allow_extra_args(false)->type_name("HOST[::GUEST][::ro|rw]");
+  run->add_option("--env", raw.envs, "Set a guest environment variable")
+      ->allow_extra_args(false)->type_name("K=V");
+  run->add_option("--audit-log", raw.audit_log, "Append the run's events as JSON lines to FILE")
+      ->type_name("FILE");
+  run->add_option("--max-memory", raw.max_memory, "Cap linear memory (bytes, or with K/M/G)")
+      ->type_name("N");
+  run->add_option("--fuel", raw.fuel, "Trap after N instructions")->type_name("N");
+  run->add_option("--timeout", raw.timeout, "Kill the run after S seconds")->type_name("S");
+  // Stop at the first word that is not one of the options above: it is
+  // MODULE, and everything after it belongs to the guest.
+  run->prefix_command();
+  run->footer("MODULE [ARGS...] follow the options; ARGS are passed to the guest verbatim.");
+
+  std::vector<const char*> cargv;
+  for (const std::string& a : argv) cargv.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(cargv.size()), cargv.data());
+  } catch (const CLI::ParseError& e) {
+    std::ostringstream out, err;
+    const int code = app.exit(e, out, err);
+    if (code == 0) {
+      CliOutcome print;
+      print.action = CliOutcome::Action::kPrint;
+      print.text = out.str();
+      return print;
+    }
+    return Fail(std::string(e.what()) + " (" + kRunUsageHint + ")");
+  }
+
+  std::vector<std::string> rest = run->remaining();
+  if (rest.empty()) return Fail(std::string("missing MODULE (") + kRunUsageHint + ")");
+  if (rest.front().size() > 1 && rest.front().front() == '-') {
+    return Fail("unknown option " + rest.front() + " (" + kRunUsageHint + ")");
+  }
+  CliOutcome result;
+  result.action = CliOutcome::Action::kRun;
+  result.request.module_path = rest.front();
+  result.request.policy.args = rest;  // argv[0] is the module path as given
+  Result<void> applied = ApplyFlags(raw, result.request);
+  if (!applied.ok()) return Fail(applied.error().message);
+  return result;
+}
+
+}  // namespace capsa::launcher

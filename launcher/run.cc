@@ -1,0 +1,156 @@
+#include "launcher/run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "caps/rights.h"
+#include "launcher/exit_codes.h"
+#include "launcher/fds.h"
+#include "launcher/guest_worker.h"
+#include "launcher/outcome_pipe.h"
+#include "launcher/process.h"
+#include "launcher/supervisor.h"
+#include "policy/audit_log.h"
+#include "policy/denial_reporter.h"
+
+namespace capsa::launcher {
+namespace {
+
+void PrintLine(int fd, const std::string& message) {
+  std::string line = "capsa: " + message + "\n";
+  size_t done = 0;
+  while (done < line.size()) {
+    ssize_t n = write(fd, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+caps::DirRights RightsFor(policy::DirMode mode) {
+  return mode == policy::DirMode::kReadWrite ? caps::DirRights::ReadWrite()
+                                             : caps::DirRights::ReadOnly();
+}
+
+// Everything a run holds before the children start.
+struct Prepared {
+  std::vector<UniqueFd> preopen_fds;
+  std::vector<caps::Preopen> preopens;
+  std::vector<uint8_t> module_bytes;
+  UniqueFd memfd;
+  std::pair<UniqueFd, UniqueFd> sockets;  // [0] broker, [1] worker
+  std::pair<UniqueFd, UniqueFd> report;   // [0] launcher reads, [1] broker writes
+};
+
+Result<Prepared> Prepare(const RunRequest& request, policy::EventSink* events) {
+  Prepared p;
+  TRY_ASSIGN(p.module_bytes, ReadModuleFile(request.module_path));
+  uint32_t guest_fd = 3;
+  for (const policy::DirGrant& grant : request.policy.dirs) {
+    TRY_ASSIGN(UniqueFd fd, OpenPreopenDir(grant.host_path));
+    const caps::DirRights rights = RightsFor(grant.mode);
+    p.preopens.push_back(
+        caps::Preopen::Directory(fd.get(), grant.guest_path, grant.host_path, rights));
+    if (events != nullptr) {
+      events->OnGrant({grant.guest_path, grant.host_path, policy::DirModeName(grant.mode),
+                       guest_fd, rights.base(), rights.inheriting()});
+    }
+    ++guest_fd;
+    p.preopen_fds.push_back(std::move(fd));
+  }
+  TRY_ASSIGN(p.memfd, CreateGuestMemfd());
+  TRY_ASSIGN(p.sockets, CreateWorkerSocketPair());
+  TRY_ASSIGN(p.report, CreatePipe());
+  // Read only after both children are gone; never block on a stray writer.
+  fcntl(p.report.first.get(), F_SETFL, O_NONBLOCK);
+  return p;
+}
+
+}  // namespace
+
+RunHooks ProductionHooks() {
+  RunHooks hooks;
+  hooks.worker = RunGuest;
+  hooks.broker = caps::RunBroker;
+  return hooks;
+}
+
+int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
+  std::unique_ptr<policy::AuditLog> audit;
+  if (!request.audit_log_path.empty()) {
+    Result<std::string> run_id = policy::NewRunId();
+    if (!run_id.ok()) {
+      PrintLine(stderr_fd, run_id.error().message);
+      return kExitUsage;
+    }
+    auto opened = policy::AuditLog::Open(request.audit_log_path, run_id.value());
+    if (!opened.ok()) {
+      PrintLine(stderr_fd, opened.error().message);
+      return kExitUsage;
+    }
+    audit = std::move(opened).value();
+  }
+  policy::StderrDenialReporter reporter(stderr_fd);
+  policy::FanOutSink events({audit.get(), &reporter});
+
+  Result<Prepared> prepared = Prepare(request, audit.get());
+  if (!prepared.ok()) {
+    PrintLine(stderr_fd, prepared.error().message);
+    return kExitUsage;
+  }
+  Prepared& p = prepared.value();
+
+  caps::BrokerConfig config;
+  config.socket_fd = p.sockets.first.get();
+  config.memfd = p.memfd.get();
+  config.preopens = p.preopens;
+  config.args = request.policy.args;
+  config.env = request.policy.env;
+  config.module_bytes = std::move(p.module_bytes);
+  config.events = &events;
+
+  Result<Child> broker = ForkChild([&]() {
+    p.sockets.second.Reset();
+    p.report.first.Reset();
+    return BrokerMain(std::move(config), p.report.second.get(), hooks.broker);
+  });
+  if (!broker.ok()) {
+    PrintLine(stderr_fd, broker.error().message);
+    return kExitUsage;
+  }
+  Result<Child> worker = ForkChild([&]() {
+    return WorkerMain(p.sockets.second.get(), p.memfd.get(), request.policy.limits, hooks.worker);
+  });
+  if (!worker.ok()) {
+    KillChild(broker.value());
+    TryReap(broker.value());
+    PrintLine(stderr_fd, worker.error().message);
+    return kExitUsage;
+  }
+  // The children hold their own copies; the launcher keeps only the report's
+  // read end, so the broker sees EOF when the worker dies and vice versa.
+  p.sockets.first.Reset();
+  p.sockets.second.Reset();
+  p.memfd.Reset();
+  p.report.second.Reset();
+  p.preopen_fds.clear();
+
+  if (hooks.on_started) hooks.on_started(worker->pid, broker->pid);
+  const RunEnds ends = Supervise(worker.value(), broker.value(), request.policy.limits.timeout);
+  const std::optional<caps::WorkerOutcome> outcome = ReadOutcome(p.report.first.get());
+  const Verdict verdict = Decide(ends, outcome, request.policy.limits.timeout);
+
+  if (!verdict.message.empty()) PrintLine(stderr_fd, verdict.message);
+  if (audit) {
+    audit->OnEnd({verdict.end, verdict.exit_status, verdict.guest_exit_code, verdict.message});
+    if (!audit->ok()) PrintLine(stderr_fd, "the audit log is incomplete (a write failed)");
+  }
+  return verdict.exit_status;
+}
+
+}  // namespace capsa::launcher

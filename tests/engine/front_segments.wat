@@ -1,0 +1,17 @@
+;; Segment initialisation and names, for instantiate_test.cc.
+(module
+  (import "env" "mem" (memory 1))
+  (import "env" "tab" (table 4 funcref))
+  (import "env" "base" (global $base i32))
+  (func $alpha)
+  (func $beta)
+  (table $own 3 funcref)
+  (elem (table $own) (i32.const 1) func $beta $alpha)
+  (elem (table 0) (i32.const 2) func $alpha)
+  (elem $passive func $beta)
+  (elem declare func $alpha)
+  (data (i32.const 16) "hello")
+  (data (global.get $base) "xyz")
+  (data $p "passive")
+  (export "alpha" (func $alpha))
+  (export "own" (table $own)))

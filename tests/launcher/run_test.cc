@@ -1,0 +1,318 @@
+// The real launcher/broker/worker processes, with scripted payloads: the
+// worker's sandbox seen from outside (/proc), outcome → exit status through
+// real pipes and signals, timeouts, and the violation binary.
+#include "launcher/run.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "launcher/exit_codes.h"
+#include "tests/launcher/subprocess.h"
+
+namespace capsa::launcher {
+namespace {
+
+using Kind = caps::WorkerOutcome::Kind;
+using testing::ProcessResult;
+using testing::RunProcess;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// "Seccomp:\t2" → {"Seccomp", "2"}.
+std::map<std::string, std::string> ProcStatus(pid_t pid) {
+  std::map<std::string, std::string> fields;
+  std::istringstream in(ReadFile("/proc/" + std::to_string(pid) + "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    size_t v = line.find_first_not_of(" \t", colon + 1);
+    fields[line.substr(0, colon)] = v == std::string::npos ? "" : line.substr(v);
+  }
+  return fields;
+}
+
+// fd number → readlink target.
+std::map<int, std::string> ProcFds(pid_t pid) {
+  std::map<int, std::string> fds;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  for (int fd = 0; fd < 256; ++fd) {
+    char target[512];
+    ssize_t n = readlink((dir + "/" + std::to_string(fd)).c_str(), target, sizeof target);
+    if (n > 0) fds[fd] = std::string(target, static_cast<size_t>(n));
+  }
+  return fds;
+}
+
+caps::WorkerOutcome Outcome(Kind kind, uint32_t code = 0, std::string message = "") {
+  caps::WorkerOutcome o;
+  o.kind = kind;
+  o.exit_code = code;
+  o.message = std::move(message);
+  return o;
+}
+
+// A broker that waits for the worker to go away, then reports `outcome`.
+BrokerServe BrokerReportingOnDisconnect(caps::WorkerOutcome outcome) {
+  return [outcome](caps::BrokerConfig config) {
+    char buf[256];
+    while (recv(config.socket_fd, buf, sizeof buf, 0) > 0) {
+    }
+    return outcome;
+  };
+}
+
+int BlockOnSocket(const WorkerContext& ctx) {
+  char c;
+  while (recv(ctx.socket_fd, &c, 1, 0) > 0) {
+  }
+  return kWorkerStatusBrokerLost;
+}
+
+// Runs with stderr captured.
+struct Captured {
+  int status;
+  std::string err;
+};
+Captured RunCaptured(const RunRequest& request, const RunHooks& hooks) {
+  int p[2];
+  EXPECT_EQ(pipe2(p, O_CLOEXEC), 0);
+  int status = Run(request, hooks, p[1]);
+  close(p[1]);
+  std::string err;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(p[0], buf, sizeof buf)) > 0) err.append(buf, static_cast<size_t>(n));
+  close(p[0]);
+  return {status, err};
+}
+
+RunRequest SelfRequest() {
+  RunRequest r;
+  r.module_path = "/proc/self/exe";  // any readable file; scripted payloads never load it
+  r.policy.args = {"m"};
+  return r;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    char t[] = "/tmp/capsa_run_test_XXXXXX";
+    path_ = mkdtemp(t);
+  }
+  ~TempDir() { std::system(("rm -rf " + path_).c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(RunProcesses, WorkerIsLockedDownAndHoldsOnlySocketAndMemfd) {
+  TempDir dir;
+  RunRequest request = SelfRequest();
+  ASSERT_TRUE(policy::FindDirByGuestPath(request.policy, "/d") == nullptr);
+  request.policy.dirs.push_back({dir.path(), "/d", policy::DirMode::kReadOnly});
+  request.audit_log_path = dir.path() + "/audit.jsonl";
+
+  RunHooks hooks;
+  hooks.worker = BlockOnSocket;
+  hooks.broker = BrokerReportingOnDisconnect(Outcome(Kind::kDisconnected));
+  std::map<std::string, std::string> status;
+  std::map<int, std::string> worker_fds, broker_fds;
+  hooks.on_started = [&](pid_t worker, pid_t broker) {
+    // Wait until the worker is inside its filter (it then blocks in recv).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    do {
+      status = ProcStatus(worker);
+      if (status["Seccomp"] == "2") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    } while (std::chrono::steady_clock::now() < deadline);
+    worker_fds = ProcFds(worker);
+    broker_fds = ProcFds(broker);
+    kill(worker, SIGKILL);
+  };
+  Captured r = RunCaptured(request, hooks);
+
+  EXPECT_EQ(status["Seccomp"], "2");
+  EXPECT_EQ(status["NoNewPrivs"], "1");
+  EXPECT_EQ(status["Seccomp_filters"], "1");
+  ASSERT_EQ(worker_fds.size(), 2u) << "worker fds: " << [&] {
+    std::string s;
+    for (auto& [fd, t] : worker_fds) s += std::to_string(fd) + "->" + t + " ";
+    return s;
+  }();
+  EXPECT_EQ(worker_fds[kWorkerSocketFd].rfind("socket:[", 0), 0u) << worker_fds[3];
+  EXPECT_EQ(worker_fds[kWorkerMemfd].rfind("/memfd:capsa-memory", 0), 0u) << worker_fds[4];
+  // The broker holds what the worker does not: the preopen and the audit log.
+  bool broker_has_dir = false, broker_has_log = false;
+  for (auto& [fd, target] : broker_fds) {
+    broker_has_dir |= target == dir.path();
+    broker_has_log |= target == request.audit_log_path;
+  }
+  EXPECT_TRUE(broker_has_dir);
+  EXPECT_TRUE(broker_has_log);
+
+  EXPECT_EQ(r.status, kExitWorkerCrash);
+  EXPECT_EQ(r.err, "capsa: worker crashed (signal 9)\n");
+}
+
+TEST(RunProcesses, ViolationInProcessIsReportedAndLogged) {
+  TempDir dir;
+  RunRequest request = SelfRequest();
+  request.audit_log_path = dir.path() + "/audit.jsonl";
+  RunHooks hooks;
+  hooks.worker = [](const WorkerContext&) { return open("/etc/passwd", O_RDONLY) >= 0 ? 80 : 81; };
+  hooks.broker = BrokerReportingOnDisconnect(Outcome(Kind::kDisconnected));
+  Captured r = RunCaptured(request, hooks);
+  EXPECT_EQ(r.status, kExitSandboxViolation);
+  EXPECT_EQ(r.err, "capsa: sandbox violation: worker killed by seccomp (SIGSYS)\n");
+  std::string log = ReadFile(request.audit_log_path);
+  ASSERT_FALSE(log.empty());
+  auto last = nlohmann::json::parse(log.substr(log.rfind('\n', log.size() - 2) + 1));
+  EXPECT_EQ(last["event"], "end");
+  EXPECT_EQ(last["end"], "sandbox_violation");
+  EXPECT_EQ(last["exit_status"], 159);
+}
+
+struct OutcomeCase {
+  caps::WorkerOutcome outcome;
+  int status;
+  std::string err;
+};
+
+TEST(RunProcesses, BrokerOutcomesBecomeExitStatuses) {
+  const std::vector<OutcomeCase> cases = {
+      {Outcome(Kind::kExit, 0), 0, ""},
+      {Outcome(Kind::kExit, 7), 7, ""},
+      {Outcome(Kind::kExit, 300), kExitGuestStatusOutOfRange,
+       "capsa: guest exit status 300 is out of range\n"},
+      {Outcome(Kind::kTrap, 0, "integer divide by zero in function f"), kExitTrap,
+       "capsa: trap: integer divide by zero in function f\n"},
+      {Outcome(Kind::kProtocolViolation, 0, "bad op 99"), kExitProtocolViolation,
+       "capsa: protocol violation: bad op 99\n"},
+  };
+  for (const OutcomeCase& c : cases) {
+    SCOPED_TRACE(c.err);
+    RunHooks hooks;
+    hooks.worker = [](const WorkerContext& ctx) {
+      return send(ctx.socket_fd, "x", 1, MSG_NOSIGNAL) == 1 ? kWorkerStatusReported : 90;
+    };
+    hooks.broker = BrokerReportingOnDisconnect(c.outcome);
+    Captured r = RunCaptured(SelfRequest(), hooks);
+    EXPECT_EQ(r.status, c.status);
+    EXPECT_EQ(r.err, c.err);
+  }
+}
+
+TEST(RunProcesses, TimeoutKillsTheWorker) {
+  RunRequest request = SelfRequest();
+  request.policy.limits.timeout = std::chrono::milliseconds(300);
+  RunHooks hooks;
+  hooks.worker = BlockOnSocket;
+  hooks.broker = BrokerReportingOnDisconnect(Outcome(Kind::kDisconnected));
+  const auto start = std::chrono::steady_clock::now();
+  Captured r = RunCaptured(request, hooks);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.status, kExitTimeout);
+  EXPECT_EQ(r.err, "capsa: timeout: the run exceeded 300 ms\n");
+  EXPECT_GE(took, std::chrono::milliseconds(300));
+  EXPECT_LT(took, std::chrono::seconds(2));
+}
+
+TEST(RunProcesses, BrokerCrashIsABrokerFailure) {
+  RunHooks hooks;
+  hooks.worker = BlockOnSocket;
+  hooks.broker = [](caps::BrokerConfig) -> caps::WorkerOutcome { abort(); };
+  Captured r = RunCaptured(SelfRequest(), hooks);
+  EXPECT_EQ(r.status, kExitBrokerFailure);
+  EXPECT_EQ(r.err, "capsa: broker failed: killed by signal 6 (ABRT)\n");
+}
+
+TEST(RunProcesses, HungBrokerIsKilledAfterTheGracePeriod) {
+  RunHooks hooks;
+  hooks.worker = [](const WorkerContext&) { return kWorkerStatusReported; };
+  hooks.broker = [](caps::BrokerConfig) -> caps::WorkerOutcome {
+    for (;;) pause();
+  };
+  const auto start = std::chrono::steady_clock::now();
+  Captured r = RunCaptured(SelfRequest(), hooks);
+  EXPECT_EQ(r.status, kExitBrokerFailure);
+  EXPECT_EQ(r.err, "capsa: broker failed: did not finish after the worker ended\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kGracePeriod + std::chrono::seconds(2));
+}
+
+TEST(RunProcesses, SetupErrorsAreUsageErrors) {
+  RunHooks hooks;
+  hooks.worker = BlockOnSocket;
+  hooks.broker = BrokerReportingOnDisconnect(Outcome(Kind::kDisconnected));
+  RunRequest missing_module = SelfRequest();
+  missing_module.module_path = "/nonexistent/m.wasm";
+  Captured r = RunCaptured(missing_module, hooks);
+  EXPECT_EQ(r.status, kExitUsage);
+  EXPECT_EQ(r.err, "capsa: cannot read module /nonexistent/m.wasm: No such file or directory\n");
+
+  RunRequest missing_dir = SelfRequest();
+  missing_dir.policy.dirs.push_back({"/nonexistent/dir", "/d", policy::DirMode::kReadOnly});
+  r = RunCaptured(missing_dir, hooks);
+  EXPECT_EQ(r.status, kExitUsage);
+  EXPECT_EQ(r.err, "capsa: cannot open --dir /nonexistent/dir: No such file or directory\n");
+
+  RunRequest file_as_dir = SelfRequest();
+  file_as_dir.policy.dirs.push_back({"/etc/passwd", "/d", policy::DirMode::kReadOnly});
+  r = RunCaptured(file_as_dir, hooks);
+  EXPECT_EQ(r.status, kExitUsage);
+  EXPECT_EQ(r.err, "capsa: cannot open --dir /etc/passwd: Not a directory\n");
+
+  RunRequest dir_as_module = SelfRequest();
+  dir_as_module.module_path = "/tmp";
+  r = RunCaptured(dir_as_module, hooks);
+  EXPECT_EQ(r.status, kExitUsage);
+  EXPECT_EQ(r.err, "capsa: cannot read module /tmp: Is a directory\n");
+}
+
+// The separate binary: real caps::RunBroker, hostile worker after lockdown.
+struct ViolationCase {
+  const char* mode;
+  int status;
+  std::string err;
+};
+
+TEST(ViolationWorkerBinary, EveryEscapeAttemptIsKilledAndReported) {
+  const std::string kViolation = "capsa: sandbox violation: worker killed by seccomp (SIGSYS)\n";
+  const std::vector<ViolationCase> cases = {
+      {"open-passwd", 159, kViolation},   {"write-stdout", 159, kViolation},
+      {"stat-path", 159, kViolation},     {"fstatat-memfd", 159, kViolation},
+      {"mmap-exec", 159, kViolation},     {"mprotect-exec", 159, kViolation},
+      {"socket", 159, kViolation},        {"execve", 159, kViolation},
+      {"kill-parent", 159, kViolation},   {"ftruncate-sock", 159, kViolation},
+      {"report-exit", 42, ""},            {"fstat-memfd", 0, ""},
+      {"abort", 161, "capsa: worker crashed (signal 6)\n"},
+  };
+  for (const ViolationCase& c : cases) {
+    SCOPED_TRACE(c.mode);
+    ProcessResult r = RunProcess({CAPSA_VIOLATION_WORKER, c.mode});
+    EXPECT_EQ(r.signal, 0);
+    EXPECT_EQ(r.exit_status, c.status);
+    EXPECT_EQ(r.err, c.err);
+    EXPECT_EQ(r.out, "");  // nothing reached stdout: write(1) was stopped
+  }
+}
+
+}  // namespace
+}  // namespace capsa::launcher
