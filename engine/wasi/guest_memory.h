@@ -25,13 +25,33 @@ static_assert(std::endian::native == std::endian::little,
               "guest memory is little-endian; add byte swaps for this host");
 
 // Pure helpers on host buffers (no bounds checks: the caller holds a checked span).
-inline void PutU8(uint8_t* p, uint8_t v) { *p = v; }
-inline void PutU16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, sizeof v); }
-inline void PutU32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, sizeof v); }
-inline void PutU64(uint8_t* p, uint64_t v) { std::memcpy(p, &v, sizeof v); }
-inline uint16_t GetU16(const uint8_t* p) { uint16_t v; std::memcpy(&v, p, sizeof v); return v; }
-inline uint32_t GetU32(const uint8_t* p) { uint32_t v; std::memcpy(&v, p, sizeof v); return v; }
-inline uint64_t GetU64(const uint8_t* p) { uint64_t v; std::memcpy(&v, p, sizeof v); return v; }
+inline void PutU8(uint8_t* p, uint8_t v) {
+  *p = v;
+}
+inline void PutU16(uint8_t* p, uint16_t v) {
+  std::memcpy(p, &v, sizeof v);
+}
+inline void PutU32(uint8_t* p, uint32_t v) {
+  std::memcpy(p, &v, sizeof v);
+}
+inline void PutU64(uint8_t* p, uint64_t v) {
+  std::memcpy(p, &v, sizeof v);
+}
+inline uint16_t GetU16(const uint8_t* p) {
+  uint16_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline uint32_t GetU32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline uint64_t GetU64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
 
 class GuestMemory {
  public:
@@ -44,7 +64,8 @@ class GuestMemory {
 
   // The bytes [offset, offset + length) or nullopt when out of bounds.
   std::optional<std::span<uint8_t>> Slice(uint64_t offset, uint64_t length) const {
-    if (!InBounds(offset, length)) return std::nullopt;
+    if (!InBounds(offset, length))
+      return std::nullopt;
     return std::span<uint8_t>(memory_->data() + offset, length);
   }
 
@@ -56,7 +77,8 @@ class GuestMemory {
   // Copies [offset, offset + length) out once; nullopt when out of bounds.
   std::optional<std::string> CopyString(uint32_t offset, uint32_t length) const {
     auto bytes = Slice(offset, length);
-    if (!bytes) return std::nullopt;
+    if (!bytes)
+      return std::nullopt;
     return std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size());
   }
 
@@ -65,8 +87,10 @@ class GuestMemory {
 
   bool Store(uint64_t offset, const void* bytes, uint64_t length) const {
     auto dst = Slice(offset, length);
-    if (!dst) return false;
-    if (length != 0) std::memcpy(dst->data(), bytes, length);
+    if (!dst)
+      return false;
+    if (length != 0)
+      std::memcpy(dst->data(), bytes, length);
     return true;
   }
 

@@ -9,18 +9,20 @@
 namespace capsa::wasi::internal {
 namespace {
 
-
 // fd_read, fd_write, fd_pread, fd_pwrite share this shape: iovecs at args 1,2
 // and the u32 result pointer at `ret_index`.
 template <typename Call>
 Errno IoCall(const GuestMemory& m, const ImportArgs& a, size_t ret_index, Call call) {
   std::vector<IoVec> iovs;
-  if (Errno e = ReadIoVecs(m, a.U32(1), a.U32(2), &iovs); !Ok(e)) return e;
+  if (Errno e = ReadIoVecs(m, a.U32(1), a.U32(2), &iovs); !Ok(e))
+    return e;
   const uint32_t ret = a.U32(ret_index);
-  if (!m.InBounds(ret, 4)) return Errno::kFault;
+  if (!m.InBounds(ret, 4))
+    return Errno::kFault;
   Size n = 0;
   const Errno e = call(std::span<const IoVec>(iovs), &n);
-  if (Ok(e)) m.StoreU32(ret, n);
+  if (Ok(e))
+    m.StoreU32(ret, n);
   return e;
 }
 
@@ -56,28 +58,35 @@ Errno FdDatasync(WasiHost& host, const GuestMemory&, const ImportArgs& a) {
 }
 
 Errno FdSeek(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
-  if (a.U32(2) > static_cast<uint32_t>(Whence::kEnd)) return Errno::kInval;
-  if (!m.InBounds(a.U32(3), 8)) return Errno::kFault;
+  if (a.U32(2) > static_cast<uint32_t>(Whence::kEnd))
+    return Errno::kInval;
+  if (!m.InBounds(a.U32(3), 8))
+    return Errno::kFault;
   FileSize offset = 0;
   const Errno e = host.FdSeek(a.U32(0), static_cast<FileDelta>(a.U64(1)),
                               static_cast<Whence>(a.U32(2)), &offset);
-  if (Ok(e)) m.StoreU64(a.U32(3), offset);
+  if (Ok(e))
+    m.StoreU64(a.U32(3), offset);
   return e;
 }
 
 Errno FdTell(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
-  if (!m.InBounds(a.U32(1), 8)) return Errno::kFault;
+  if (!m.InBounds(a.U32(1), 8))
+    return Errno::kFault;
   FileSize offset = 0;
   const Errno e = host.FdTell(a.U32(0), &offset);
-  if (Ok(e)) m.StoreU64(a.U32(1), offset);
+  if (Ok(e))
+    m.StoreU64(a.U32(1), offset);
   return e;
 }
 
 Errno FdFdstatGet(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
-  if (!m.InBounds(a.U32(1), kFdStatSize)) return Errno::kFault;
+  if (!m.InBounds(a.U32(1), kFdStatSize))
+    return Errno::kFault;
   FdStat stat{};
   const Errno e = host.FdFdstatGet(a.U32(0), &stat);
-  if (!Ok(e)) return e;
+  if (!Ok(e))
+    return e;
   uint8_t b[kFdStatSize] = {};
   PutU8(b + 0, static_cast<uint8_t>(stat.filetype));
   PutU16(b + 2, stat.flags);
@@ -88,7 +97,8 @@ Errno FdFdstatGet(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
 }
 
 Errno FdFdstatSetFlags(WasiHost& host, const GuestMemory&, const ImportArgs& a) {
-  if ((a.U32(1) & ~uint32_t{kAllFdFlags}) != 0) return Errno::kInval;
+  if ((a.U32(1) & ~uint32_t{kAllFdFlags}) != 0)
+    return Errno::kInval;
   return host.FdFdstatSetFlags(a.U32(0), static_cast<FdFlags>(a.U32(1)));
 }
 
@@ -97,10 +107,12 @@ Errno FdFdstatSetRights(WasiHost& host, const GuestMemory&, const ImportArgs& a)
 }
 
 Errno FdFilestatGet(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
-  if (!m.InBounds(a.U32(1), kFileStatSize)) return Errno::kFault;
+  if (!m.InBounds(a.U32(1), kFileStatSize))
+    return Errno::kFault;
   FileStat stat{};
   const Errno e = host.FdFilestatGet(a.U32(0), &stat);
-  if (Ok(e)) StoreFileStat(m, a.U32(1), stat);
+  if (Ok(e))
+    StoreFileStat(m, a.U32(1), stat);
   return e;
 }
 
@@ -109,12 +121,14 @@ Errno FdFilestatSetSize(WasiHost& host, const GuestMemory&, const ImportArgs& a)
 }
 
 Errno FdFilestatSetTimes(WasiHost& host, const GuestMemory&, const ImportArgs& a) {
-  if (!ValidFstFlags(a.U32(3))) return Errno::kInval;
+  if (!ValidFstFlags(a.U32(3)))
+    return Errno::kInval;
   return host.FdFilestatSetTimes(a.U32(0), a.U64(1), a.U64(2), static_cast<FstFlags>(a.U32(3)));
 }
 
 Errno FdAdvise(WasiHost& host, const GuestMemory&, const ImportArgs& a) {
-  if (a.U32(3) > static_cast<uint32_t>(Advice::kNoreuse)) return Errno::kInval;
+  if (a.U32(3) > static_cast<uint32_t>(Advice::kNoreuse))
+    return Errno::kInval;
   return host.FdAdvise(a.U32(0), a.U64(1), a.U64(2), static_cast<Advice>(a.U32(3)));
 }
 
@@ -123,10 +137,12 @@ Errno FdAllocate(WasiHost& host, const GuestMemory&, const ImportArgs& a) {
 }
 
 Errno FdPrestatGet(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
-  if (!m.InBounds(a.U32(1), kPrestatSize)) return Errno::kFault;
+  if (!m.InBounds(a.U32(1), kPrestatSize))
+    return Errno::kFault;
   Prestat prestat{};
   const Errno e = host.FdPrestatGet(a.U32(0), &prestat);
-  if (!Ok(e)) return e;
+  if (!Ok(e))
+    return e;
   uint8_t b[kPrestatSize] = {};
   PutU8(b + 0, prestat.tag);
   PutU32(b + 4, prestat.dir_name_len);
@@ -139,11 +155,14 @@ Errno FdPrestatGet(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
 Errno FdPrestatDirName(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
   const uint32_t buf = a.U32(1);
   const uint32_t buf_len = a.U32(2);
-  if (!m.InBounds(buf, buf_len)) return Errno::kFault;
+  if (!m.InBounds(buf, buf_len))
+    return Errno::kFault;
   std::string name;
   const Errno e = host.FdPrestatDirName(a.U32(0), &name);
-  if (!Ok(e)) return e;
-  if (name.size() > buf_len) return Errno::kNametoolong;
+  if (!Ok(e))
+    return e;
+  if (name.size() > buf_len)
+    return Errno::kNametoolong;
   m.Store(buf, name.data(), name.size());
   return e;
 }
@@ -153,13 +172,16 @@ Errno FdPrestatDirName(WasiHost& host, const GuestMemory& m, const ImportArgs& a
 Errno FdReaddir(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
   const uint32_t buf = a.U32(1);
   const uint32_t buf_len = a.U32(2);
-  if (!m.InBounds(buf, buf_len) || !m.InBounds(a.U32(4), 4)) return Errno::kFault;
+  if (!m.InBounds(buf, buf_len) || !m.InBounds(a.U32(4), 4))
+    return Errno::kFault;
   std::vector<DirEntry> entries;
   const Errno e = host.FdReaddir(a.U32(0), a.U64(3), buf_len, &entries);
-  if (!Ok(e)) return e;
+  if (!Ok(e))
+    return e;
   std::vector<uint8_t> packed;
   for (const DirEntry& entry : entries) {
-    if (packed.size() >= buf_len) break;
+    if (packed.size() >= buf_len)
+      break;
     uint8_t header[kDirentHeaderSize] = {};
     PutU64(header + 0, entry.next);
     PutU64(header + 8, entry.ino);
@@ -204,6 +226,8 @@ constexpr ImportSpec kFdImports[] = {
 
 }  // namespace
 
-std::span<const ImportSpec> FdImports() { return kFdImports; }
+std::span<const ImportSpec> FdImports() {
+  return kFdImports;
+}
 
 }  // namespace capsa::wasi::internal

@@ -4,20 +4,32 @@
 
 namespace capsa::wasi {
 
-Errno WasiHost::FdAdvise(Fd, FileSize, FileSize, Advice) { return Unsupported("fd_advise"); }
-Errno WasiHost::FdAllocate(Fd, FileSize, FileSize) { return Unsupported("fd_allocate"); }
+Errno WasiHost::FdAdvise(Fd, FileSize, FileSize, Advice) {
+  return Unsupported("fd_advise");
+}
+Errno WasiHost::FdAllocate(Fd, FileSize, FileSize) {
+  return Unsupported("fd_allocate");
+}
 Errno WasiHost::FdFdstatSetRights(Fd, Rights, Rights) {
   return Unsupported("fd_fdstat_set_rights");
 }
-Errno WasiHost::FdFilestatSetSize(Fd, FileSize) { return Unsupported("fd_filestat_set_size"); }
+Errno WasiHost::FdFilestatSetSize(Fd, FileSize) {
+  return Unsupported("fd_filestat_set_size");
+}
 Errno WasiHost::FdFilestatSetTimes(Fd, Timestamp, Timestamp, FstFlags) {
   return Unsupported("fd_filestat_set_times");
 }
 Errno WasiHost::FdReaddir(Fd, DirCookie, Size, std::vector<DirEntry>*) {
   return Unsupported("fd_readdir");
 }
-Errno WasiHost::FdRenumber(Fd, Fd) { return Unsupported("fd_renumber"); }
-Errno WasiHost::PathFilestatSetTimes(Fd, LookupFlags, std::string_view, Timestamp, Timestamp,
+Errno WasiHost::FdRenumber(Fd, Fd) {
+  return Unsupported("fd_renumber");
+}
+Errno WasiHost::PathFilestatSetTimes(Fd,
+                                     LookupFlags,
+                                     std::string_view,
+                                     Timestamp,
+                                     Timestamp,
                                      FstFlags) {
   return Unsupported("path_filestat_set_times");
 }

@@ -11,28 +11,36 @@
 namespace capsa::wasi {
 namespace internal {
 
-Errno ReadIoVecs(const GuestMemory& memory, uint32_t offset, uint32_t count,
+Errno ReadIoVecs(const GuestMemory& memory,
+                 uint32_t offset,
+                 uint32_t count,
                  std::vector<IoVec>* iovs) {
-  if (count > kMaxIoVecs) return Errno::kInval;
+  if (count > kMaxIoVecs)
+    return Errno::kInval;
   auto array = memory.Array(offset, count, kIoVecSize);
-  if (!array) return Errno::kFault;
+  if (!array)
+    return Errno::kFault;
   iovs->clear();
   iovs->reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
     // Each iovec is read exactly once; later checks use this copy.
     const IoVec iov{GetU32(array->data() + i * kIoVecSize),
                     GetU32(array->data() + i * kIoVecSize + 4)};
-    if (!memory.InBounds(iov.offset, iov.length)) return Errno::kFault;
+    if (!memory.InBounds(iov.offset, iov.length))
+      return Errno::kFault;
     iovs->push_back(iov);
   }
   return Errno::kSuccess;
 }
 
 Errno ReadPath(const GuestMemory& memory, uint32_t offset, uint32_t length, std::string* path) {
-  if (length > kMaxPathLength) return Errno::kNametoolong;
+  if (length > kMaxPathLength)
+    return Errno::kNametoolong;
   auto copy = memory.CopyString(offset, length);
-  if (!copy) return Errno::kFault;
-  if (copy->find('\0') != std::string::npos) return Errno::kInval;
+  if (!copy)
+    return Errno::kFault;
+  if (copy->find('\0') != std::string::npos)
+    return Errno::kInval;
   *path = std::move(*copy);
   return Errno::kSuccess;
 }
@@ -52,15 +60,22 @@ bool StoreFileStat(const GuestMemory& memory, uint32_t offset, const FileStat& s
 
 namespace {
 
-bool ValidClock(uint32_t id) { return id <= static_cast<uint32_t>(ClockId::kThreadCputime); }
+bool ValidClock(uint32_t id) {
+  return id <= static_cast<uint32_t>(ClockId::kThreadCputime);
+}
 
 // args_sizes_get / environ_sizes_get: count and total bytes incl. NULs.
-Errno StringsSizesGet(const std::vector<std::string>& strings, const GuestMemory& memory,
-                      uint32_t count_ptr, uint32_t size_ptr) {
-  if (!memory.InBounds(count_ptr, 4) || !memory.InBounds(size_ptr, 4)) return Errno::kFault;
+Errno StringsSizesGet(const std::vector<std::string>& strings,
+                      const GuestMemory& memory,
+                      uint32_t count_ptr,
+                      uint32_t size_ptr) {
+  if (!memory.InBounds(count_ptr, 4) || !memory.InBounds(size_ptr, 4))
+    return Errno::kFault;
   uint64_t total = 0;
-  for (const std::string& s : strings) total += s.size() + 1;
-  if (total > std::numeric_limits<uint32_t>::max()) return Errno::kOverflow;
+  for (const std::string& s : strings)
+    total += s.size() + 1;
+  if (total > std::numeric_limits<uint32_t>::max())
+    return Errno::kOverflow;
   memory.StoreU32(count_ptr, static_cast<uint32_t>(strings.size()));
   memory.StoreU32(size_ptr, static_cast<uint32_t>(total));
   return Errno::kSuccess;
@@ -68,13 +83,17 @@ Errno StringsSizesGet(const std::vector<std::string>& strings, const GuestMemory
 
 // args_get / environ_get: `ptrs` receives one u32 pointer per string, `buf`
 // the strings back to back, each NUL-terminated.
-Errno StringsGet(const std::vector<std::string>& strings, const GuestMemory& memory,
-                 uint32_t ptrs, uint32_t buf) {
+Errno StringsGet(const std::vector<std::string>& strings,
+                 const GuestMemory& memory,
+                 uint32_t ptrs,
+                 uint32_t buf) {
   uint64_t total = 0;
-  for (const std::string& s : strings) total += s.size() + 1;
+  for (const std::string& s : strings)
+    total += s.size() + 1;
   auto ptr_array = memory.Slice(ptrs, uint64_t{strings.size()} * 4);
   auto bytes = memory.Slice(buf, total);
-  if (!ptr_array || !bytes) return Errno::kFault;
+  if (!ptr_array || !bytes)
+    return Errno::kFault;
   uint64_t at = 0;
   for (size_t i = 0; i < strings.size(); ++i) {
     PutU32(ptr_array->data() + i * 4, static_cast<uint32_t>(buf + at));
@@ -99,25 +118,32 @@ Errno EnvironGet(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
 }
 
 Errno ClockResGet(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
-  if (!ValidClock(a.U32(0))) return Errno::kInval;
-  if (!m.InBounds(a.U32(1), 8)) return Errno::kFault;
+  if (!ValidClock(a.U32(0)))
+    return Errno::kInval;
+  if (!m.InBounds(a.U32(1), 8))
+    return Errno::kFault;
   Timestamp resolution = 0;
   const Errno e = host.ClockResGet(static_cast<ClockId>(a.U32(0)), &resolution);
-  if (Ok(e)) m.StoreU64(a.U32(1), resolution);
+  if (Ok(e))
+    m.StoreU64(a.U32(1), resolution);
   return e;
 }
 
 Errno ClockTimeGet(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
-  if (!ValidClock(a.U32(0))) return Errno::kInval;
-  if (!m.InBounds(a.U32(2), 8)) return Errno::kFault;
+  if (!ValidClock(a.U32(0)))
+    return Errno::kInval;
+  if (!m.InBounds(a.U32(2), 8))
+    return Errno::kFault;
   Timestamp time = 0;
   const Errno e = host.ClockTimeGet(static_cast<ClockId>(a.U32(0)), a.U64(1), &time);
-  if (Ok(e)) m.StoreU64(a.U32(2), time);
+  if (Ok(e))
+    m.StoreU64(a.U32(2), time);
   return e;
 }
 
 Errno RandomGet(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
-  if (!m.InBounds(a.U32(0), a.U32(1))) return Errno::kFault;
+  if (!m.InBounds(a.U32(0), a.U32(1)))
+    return Errno::kFault;
   return host.RandomGet(IoVec{a.U32(0), a.U32(1)});
 }
 
@@ -129,16 +155,19 @@ Errno SchedYield(WasiHost& host, const GuestMemory&, const ImportArgs&) {
 Errno ReadSubscription(const uint8_t* p, Subscription* sub) {
   sub->userdata = GetU64(p);
   const uint8_t tag = p[8];
-  if (tag > static_cast<uint8_t>(EventType::kFdWrite)) return Errno::kInval;
+  if (tag > static_cast<uint8_t>(EventType::kFdWrite))
+    return Errno::kInval;
   sub->type = static_cast<EventType>(tag);
   if (sub->type == EventType::kClock) {
     const uint32_t id = GetU32(p + 16);
-    if (!ValidClock(id)) return Errno::kInval;
+    if (!ValidClock(id))
+      return Errno::kInval;
     sub->clock_id = static_cast<ClockId>(id);
     sub->timeout = GetU64(p + 24);
     sub->precision = GetU64(p + 32);
     sub->flags = GetU16(p + 40);
-    if ((sub->flags & ~subclockflag::kAbstime) != 0) return Errno::kInval;
+    if ((sub->flags & ~subclockflag::kAbstime) != 0)
+      return Errno::kInval;
   } else {
     sub->fd = GetU32(p + 16);
   }
@@ -147,18 +176,23 @@ Errno ReadSubscription(const uint8_t* p, Subscription* sub) {
 
 Errno PollOneoff(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
   const uint32_t count = a.U32(2);
-  if (count == 0) return Errno::kInval;  // would block forever
+  if (count == 0)
+    return Errno::kInval;  // would block forever
   auto in = m.Array(a.U32(0), count, kSubscriptionSize);
   auto out = m.Array(a.U32(1), count, kEventSize);
-  if (!in || !out || !m.InBounds(a.U32(3), 4)) return Errno::kFault;
+  if (!in || !out || !m.InBounds(a.U32(3), 4))
+    return Errno::kFault;
   std::vector<Subscription> subs(count);
   for (uint32_t i = 0; i < count; ++i) {
-    if (Errno e = ReadSubscription(in->data() + i * kSubscriptionSize, &subs[i]); !Ok(e)) return e;
+    if (Errno e = ReadSubscription(in->data() + i * kSubscriptionSize, &subs[i]); !Ok(e))
+      return e;
   }
   std::vector<Event> events;
   const Errno e = host.PollOneoff(subs, &events);
-  if (!Ok(e)) return e;
-  if (events.size() > count) return Errno::kIo;  // a host bug; never overrun the guest array
+  if (!Ok(e))
+    return e;
+  if (events.size() > count)
+    return Errno::kIo;  // a host bug; never overrun the guest array
   for (size_t i = 0; i < events.size(); ++i) {
     uint8_t* p = out->data() + i * kEventSize;
     std::memset(p, 0, kEventSize);
@@ -189,25 +223,20 @@ Errno SockShutdown(WasiHost& host, const GuestMemory&, const ImportArgs&) {
 }
 
 constexpr ImportSpec kProcImports[] = {
-    {"args_get", "ii", ArgsGet},
-    {"args_sizes_get", "ii", ArgsSizesGet},
-    {"environ_get", "ii", EnvironGet},
-    {"environ_sizes_get", "ii", EnvironSizesGet},
-    {"clock_res_get", "ii", ClockResGet},
-    {"clock_time_get", "iIi", ClockTimeGet},
-    {"random_get", "ii", RandomGet},
-    {"poll_oneoff", "iiii", PollOneoff},
-    {"sched_yield", "", SchedYield},
-    {"proc_raise", "i", ProcRaise},
-    {"sock_accept", "iii", SockAccept},
-    {"sock_recv", "iiiiii", SockRecv},
-    {"sock_send", "iiiii", SockSend},
-    {"sock_shutdown", "ii", SockShutdown},
+    {"args_get", "ii", ArgsGet},          {"args_sizes_get", "ii", ArgsSizesGet},
+    {"environ_get", "ii", EnvironGet},    {"environ_sizes_get", "ii", EnvironSizesGet},
+    {"clock_res_get", "ii", ClockResGet}, {"clock_time_get", "iIi", ClockTimeGet},
+    {"random_get", "ii", RandomGet},      {"poll_oneoff", "iiii", PollOneoff},
+    {"sched_yield", "", SchedYield},      {"proc_raise", "i", ProcRaise},
+    {"sock_accept", "iii", SockAccept},   {"sock_recv", "iiiiii", SockRecv},
+    {"sock_send", "iiiii", SockSend},     {"sock_shutdown", "ii", SockShutdown},
 };
 
 }  // namespace
 
-std::span<const ImportSpec> ProcImports() { return kProcImports; }
+std::span<const ImportSpec> ProcImports() {
+  return kProcImports;
+}
 
 }  // namespace internal
 
@@ -222,7 +251,8 @@ engine::FuncType MakeType(const char* params) {
   return type;
 }
 
-void DefineTable(engine::Linker& linker, WasiHost& host,
+void DefineTable(engine::Linker& linker,
+                 WasiHost& host,
                  std::span<const internal::ImportSpec> table) {
   for (const internal::ImportSpec& spec : table) {
     linker.DefineHostFunction(
@@ -246,16 +276,15 @@ void DefineWasiImports(engine::Linker& linker, WasiHost& host) {
 
   engine::FuncType exit_type;
   exit_type.params.push_back(engine::ValType::kI32);
-  linker.DefineHostFunction(
-      kModuleName, "proc_exit", std::move(exit_type),
-      [](engine::CallContext&, std::span<const engine::Value> args,
-         std::span<engine::Value>) -> std::optional<engine::Trap> {
-        engine::Trap trap;
-        trap.kind = engine::TrapKind::kExit;
-        trap.exit_code = args[0].i32;
-        trap.message = "proc_exit(" + std::to_string(trap.exit_code) + ")";
-        return trap;
-      });
+  linker.DefineHostFunction(kModuleName, "proc_exit", std::move(exit_type),
+                            [](engine::CallContext&, std::span<const engine::Value> args,
+                               std::span<engine::Value>) -> std::optional<engine::Trap> {
+                              engine::Trap trap;
+                              trap.kind = engine::TrapKind::kExit;
+                              trap.exit_code = args[0].i32;
+                              trap.message = "proc_exit(" + std::to_string(trap.exit_code) + ")";
+                              return trap;
+                            });
 }
 
 }  // namespace capsa::wasi

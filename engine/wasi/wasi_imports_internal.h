@@ -53,7 +53,9 @@ std::span<const ImportSpec> PathImports();
 
 // Reads `count` iovecs (or ciovecs) at `offset` and checks that each buffer
 // lies inside memory. EINVAL past kMaxIoVecs, EFAULT on any bad range.
-Errno ReadIoVecs(const GuestMemory& memory, uint32_t offset, uint32_t count,
+Errno ReadIoVecs(const GuestMemory& memory,
+                 uint32_t offset,
+                 uint32_t count,
                  std::vector<IoVec>* iovs);
 
 // Copies a path out of guest memory once. ENAMETOOLONG past kMaxPathLength,
@@ -73,12 +75,17 @@ inline constexpr FstFlags kAllFstFlags =
 // fst_flags are EINVAL with unknown bits, or with "set to this time" together
 // with "set to now" for the same timestamp.
 inline bool ValidFstFlags(uint32_t flags) {
-  if ((flags & ~uint32_t{kAllFstFlags}) != 0) return false;
-  if ((flags & fstflag::kAtim) && (flags & fstflag::kAtimNow)) return false;
-  if ((flags & fstflag::kMtim) && (flags & fstflag::kMtimNow)) return false;
+  if ((flags & ~uint32_t{kAllFstFlags}) != 0)
+    return false;
+  if ((flags & fstflag::kAtim) && (flags & fstflag::kAtimNow))
+    return false;
+  if ((flags & fstflag::kMtim) && (flags & fstflag::kMtimNow))
+    return false;
   return true;
 }
 
-inline bool Ok(Errno e) { return e == Errno::kSuccess; }
+inline bool Ok(Errno e) {
+  return e == Errno::kSuccess;
+}
 
 }  // namespace capsa::wasi::internal

@@ -31,7 +31,9 @@ constexpr int kModuleRejectedExit = 163;
 constexpr const char* kSecretVar = "CAPSA_E2E_SECRET";
 constexpr const char* kSecretValue = "must-not-leak-7f3a";
 
-std::string Guest(const std::string& name) { return std::string(CAPSA_GUEST_DIR) + "/" + name; }
+std::string Guest(const std::string& name) {
+  return std::string(CAPSA_GUEST_DIR) + "/" + name;
+}
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -45,14 +47,18 @@ void WriteFile(const fs::path& path, const std::string& bytes) {
 std::string RandomBytes(size_t n, uint32_t seed) {
   std::mt19937 gen(seed);
   std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(gen() & 0xFF);
+  for (char& c : s)
+    c = static_cast<char>(gen() & 0xFF);
   return s;
 }
 
-int LineCount(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+int LineCount(const std::string& s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
 
 std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -88,18 +94,19 @@ class E2eTest : public ::testing::Test {
   ProcessResult Capsa(std::vector<std::string> args) {
     args.insert(args.begin(), {CAPSA_BIN, "run"});
     std::vector<std::string> env;
-    for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+    for (char** e = environ; *e != nullptr; ++e)
+      env.emplace_back(*e);
     return RunProcess(args, env);
   }
 
   fs::path root_;
 };
 
-#define EXPECT_EXIT_CODE(result, code)                                           \
-  do {                                                                           \
-    ASSERT_TRUE((result).exited) << "signal " << (result).signal                 \
-                                 << (result).timed_out << "\n" << (result).err;  \
-    EXPECT_EQ((result).exit_code, (code)) << "stderr: " << (result).err;         \
+#define EXPECT_EXIT_CODE(result, code)                                                         \
+  do {                                                                                         \
+    ASSERT_TRUE((result).exited) << "signal " << (result).signal << (result).timed_out << "\n" \
+                                 << (result).err;                                              \
+    EXPECT_EQ((result).exit_code, (code)) << "stderr: " << (result).err;                       \
   } while (0)
 
 TEST_F(E2eTest, Hello) {
@@ -112,8 +119,8 @@ TEST_F(E2eTest, Hello) {
 }
 
 TEST_F(E2eTest, OnlyGrantedEnvironmentReachesTheGuest) {
-  ProcessResult r = Capsa({"--env", "FOO=bar", "--env", "EMPTY=", Guest("args_env.wasm"), "x",
-                           "y z", "--env"});
+  ProcessResult r =
+      Capsa({"--env", "FOO=bar", "--env", "EMPTY=", Guest("args_env.wasm"), "x", "y z", "--env"});
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_NE(r.out.find("argv[1]=x\nargv[2]=y z\nargv[3]=--env\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("env: FOO=bar\n"), std::string::npos) << r.out;
@@ -129,8 +136,8 @@ TEST_F(E2eTest, CopyFromReadOnlyToReadWritePreopen) {
   const std::string data = RandomBytes(300000, 1);
   WriteFile(root_ / "in" / "a.txt", data);
   ProcessResult r = Capsa({"--dir", (root_ / "in").string() + "::/in", "--dir",
-                           (root_ / "out").string() + "::/out::rw", Guest("copy.wasm"),
-                           "/in/a.txt", "/out/a.txt"});
+                           (root_ / "out").string() + "::/out::rw", Guest("copy.wasm"), "/in/a.txt",
+                           "/out/a.txt"});
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_EQ(r.out, "copied 300000 bytes\n");
   EXPECT_TRUE(ReadFile(root_ / "out" / "a.txt") == data) << "copied bytes differ";
@@ -139,8 +146,8 @@ TEST_F(E2eTest, CopyFromReadOnlyToReadWritePreopen) {
 TEST_F(E2eTest, CopyIntoReadOnlyPreopenFails) {
   fs::create_directories(root_ / "in");
   WriteFile(root_ / "in" / "a.txt", "abc");
-  ProcessResult r = Capsa({"--dir", (root_ / "in").string() + "::/in", Guest("copy.wasm"),
-                           "/in/a.txt", "/in/b.txt"});
+  ProcessResult r = Capsa(
+      {"--dir", (root_ / "in").string() + "::/in", Guest("copy.wasm"), "/in/a.txt", "/in/b.txt"});
   EXPECT_EXIT_CODE(r, 1);
   EXPECT_FALSE(fs::exists(root_ / "in" / "b.txt"));
 }

@@ -53,19 +53,26 @@ std::string ReadAll(int fd) {
   std::string out;
   char buf[4096];
   off_t at = 0;
-  for (ssize_t n; (n = pread(fd, buf, sizeof buf, at)) > 0; at += n) out.append(buf, n);
+  for (ssize_t n; (n = pread(fd, buf, sizeof buf, at)) > 0; at += n)
+    out.append(buf, n);
   return out;
 }
 
 namespace {
 
 wasi::FileType FileTypeFromMode(mode_t mode) {
-  if (S_ISREG(mode)) return wasi::FileType::kRegularFile;
-  if (S_ISDIR(mode)) return wasi::FileType::kDirectory;
-  if (S_ISCHR(mode)) return wasi::FileType::kCharacterDevice;
-  if (S_ISBLK(mode)) return wasi::FileType::kBlockDevice;
-  if (S_ISLNK(mode)) return wasi::FileType::kSymbolicLink;
-  if (S_ISSOCK(mode)) return wasi::FileType::kSocketStream;
+  if (S_ISREG(mode))
+    return wasi::FileType::kRegularFile;
+  if (S_ISDIR(mode))
+    return wasi::FileType::kDirectory;
+  if (S_ISCHR(mode))
+    return wasi::FileType::kCharacterDevice;
+  if (S_ISBLK(mode))
+    return wasi::FileType::kBlockDevice;
+  if (S_ISLNK(mode))
+    return wasi::FileType::kSymbolicLink;
+  if (S_ISSOCK(mode))
+    return wasi::FileType::kSocketStream;
   return wasi::FileType::kUnknown;
 }
 
@@ -74,9 +81,14 @@ wasi::Timestamp ToTimestamp(const timespec& ts) {
 }
 
 wasi::FileStat FileStatFrom(const struct stat& st) {
-  return wasi::FileStat{st.st_dev, st.st_ino, FileTypeFromMode(st.st_mode), st.st_nlink,
-                        static_cast<wasi::FileSize>(st.st_size), ToTimestamp(st.st_atim),
-                        ToTimestamp(st.st_mtim), ToTimestamp(st.st_ctim)};
+  return wasi::FileStat{st.st_dev,
+                        st.st_ino,
+                        FileTypeFromMode(st.st_mode),
+                        st.st_nlink,
+                        static_cast<wasi::FileSize>(st.st_size),
+                        ToTimestamp(st.st_atim),
+                        ToTimestamp(st.st_mtim),
+                        ToTimestamp(st.st_ctim)};
 }
 
 clockid_t HostClock(wasi::ClockId id) {
@@ -89,7 +101,9 @@ clockid_t HostClock(wasi::ClockId id) {
   return CLOCK_MONOTONIC;
 }
 
-Errno LastErrno() { return ErrnoFromHost(errno); }
+Errno LastErrno() {
+  return ErrnoFromHost(errno);
+}
 
 }  // namespace
 
@@ -97,12 +111,14 @@ FakeHost::FakeHost(std::vector<std::string> args, std::vector<std::string> envir
     : args_(std::move(args)), environ_(std::move(environ)) {}
 
 FakeHost::~FakeHost() {
-  for (auto& [fd, entry] : fds_) close(entry.host_fd);
+  for (auto& [fd, entry] : fds_)
+    close(entry.host_fd);
 }
 
 Fd FakeHost::AddFd(int host_fd, wasi::FileType type, wasi::Rights base, wasi::Rights inheriting) {
   Fd fd = 0;
-  while (fds_.count(fd) != 0) ++fd;
+  while (fds_.count(fd) != 0)
+    ++fd;
   fds_[fd] = Entry{host_fd, type, base, inheriting, {}};
   return fd;
 }
@@ -127,18 +143,21 @@ FakeHost::Entry* FakeHost::Find(Fd fd) {
 bool FakeHost::Resolve(std::span<const wasi::IoVec> iovs, std::vector<iovec>* out) const {
   out->clear();
   for (const wasi::IoVec& v : iovs) {
-    if (memory_ == nullptr || !memory_->InBounds(v.offset, v.length)) return false;
+    if (memory_ == nullptr || !memory_->InBounds(v.offset, v.length))
+      return false;
     out->push_back(iovec{memory_->data() + v.offset, v.length});
   }
   return true;
 }
 
 bool FakeHost::Confined(std::string_view path) {
-  if (path.empty() || path.front() == '/') return false;
+  if (path.empty() || path.front() == '/')
+    return false;
   size_t start = 0;
   while (start <= path.size()) {
     const size_t end = std::min(path.find('/', start), path.size());
-    if (path.substr(start, end - start) == "..") return false;
+    if (path.substr(start, end - start) == "..")
+      return false;
     start = end + 1;
   }
   return true;
@@ -147,10 +166,13 @@ bool FakeHost::Confined(std::string_view path) {
 Errno FakeHost::FdWrite(Fd fd, std::span<const wasi::IoVec> iovs, wasi::Size* n) {
   Entry* e = Find(fd);
   std::vector<iovec> host;
-  if (e == nullptr) return Errno::kBadf;
-  if (!Resolve(iovs, &host)) return Errno::kFault;
+  if (e == nullptr)
+    return Errno::kBadf;
+  if (!Resolve(iovs, &host))
+    return Errno::kFault;
   const ssize_t r = writev(e->host_fd, host.data(), static_cast<int>(host.size()));
-  if (r < 0) return LastErrno();
+  if (r < 0)
+    return LastErrno();
   *n = static_cast<wasi::Size>(r);
   return Errno::kSuccess;
 }
@@ -158,56 +180,75 @@ Errno FakeHost::FdWrite(Fd fd, std::span<const wasi::IoVec> iovs, wasi::Size* n)
 Errno FakeHost::FdRead(Fd fd, std::span<const wasi::IoVec> iovs, wasi::Size* n) {
   Entry* e = Find(fd);
   std::vector<iovec> host;
-  if (e == nullptr) return Errno::kBadf;
-  if (!Resolve(iovs, &host)) return Errno::kFault;
+  if (e == nullptr)
+    return Errno::kBadf;
+  if (!Resolve(iovs, &host))
+    return Errno::kFault;
   const ssize_t r = readv(e->host_fd, host.data(), static_cast<int>(host.size()));
-  if (r < 0) return LastErrno();
+  if (r < 0)
+    return LastErrno();
   *n = static_cast<wasi::Size>(r);
   return Errno::kSuccess;
 }
 
-Errno FakeHost::FdPwrite(Fd fd, std::span<const wasi::IoVec> iovs, wasi::FileSize offset,
+Errno FakeHost::FdPwrite(Fd fd,
+                         std::span<const wasi::IoVec> iovs,
+                         wasi::FileSize offset,
                          wasi::Size* n) {
   Entry* e = Find(fd);
   std::vector<iovec> host;
-  if (e == nullptr) return Errno::kBadf;
-  if (!Resolve(iovs, &host)) return Errno::kFault;
-  const ssize_t r = pwritev(e->host_fd, host.data(), static_cast<int>(host.size()),
-                            static_cast<off_t>(offset));
-  if (r < 0) return LastErrno();
+  if (e == nullptr)
+    return Errno::kBadf;
+  if (!Resolve(iovs, &host))
+    return Errno::kFault;
+  const ssize_t r =
+      pwritev(e->host_fd, host.data(), static_cast<int>(host.size()), static_cast<off_t>(offset));
+  if (r < 0)
+    return LastErrno();
   *n = static_cast<wasi::Size>(r);
   return Errno::kSuccess;
 }
 
-Errno FakeHost::FdPread(Fd fd, std::span<const wasi::IoVec> iovs, wasi::FileSize offset,
+Errno FakeHost::FdPread(Fd fd,
+                        std::span<const wasi::IoVec> iovs,
+                        wasi::FileSize offset,
                         wasi::Size* n) {
   Entry* e = Find(fd);
   std::vector<iovec> host;
-  if (e == nullptr) return Errno::kBadf;
-  if (!Resolve(iovs, &host)) return Errno::kFault;
-  const ssize_t r = preadv(e->host_fd, host.data(), static_cast<int>(host.size()),
-                           static_cast<off_t>(offset));
-  if (r < 0) return LastErrno();
+  if (e == nullptr)
+    return Errno::kBadf;
+  if (!Resolve(iovs, &host))
+    return Errno::kFault;
+  const ssize_t r =
+      preadv(e->host_fd, host.data(), static_cast<int>(host.size()), static_cast<off_t>(offset));
+  if (r < 0)
+    return LastErrno();
   *n = static_cast<wasi::Size>(r);
   return Errno::kSuccess;
 }
 
 Errno FakeHost::FdClose(Fd fd) {
   Entry* e = Find(fd);
-  if (e == nullptr) return Errno::kBadf;
+  if (e == nullptr)
+    return Errno::kBadf;
   close(e->host_fd);
   fds_.erase(fd);
   return Errno::kSuccess;
 }
 
-Errno FakeHost::FdSeek(Fd fd, wasi::FileDelta offset, wasi::Whence whence,
+Errno FakeHost::FdSeek(Fd fd,
+                       wasi::FileDelta offset,
+                       wasi::Whence whence,
                        wasi::FileSize* new_offset) {
   Entry* e = Find(fd);
-  if (e == nullptr) return Errno::kBadf;
-  const int how = whence == wasi::Whence::kSet ? SEEK_SET
-                  : whence == wasi::Whence::kCur ? SEEK_CUR : SEEK_END;
+  if (e == nullptr)
+    return Errno::kBadf;
+  const int how = whence == wasi::Whence::kSet   ? SEEK_SET
+                  : whence == wasi::Whence::kCur ? SEEK_CUR
+                                                 : SEEK_END;
   const off_t r = lseek(e->host_fd, static_cast<off_t>(offset), how);
-  if (r < 0) return LastErrno();
+  if (r < 0)
+    return LastErrno();
   *new_offset = static_cast<wasi::FileSize>(r);
   return Errno::kSuccess;
 }
@@ -218,68 +259,86 @@ Errno FakeHost::FdTell(Fd fd, wasi::FileSize* offset) {
 
 Errno FakeHost::FdFdstatGet(Fd fd, wasi::FdStat* stat) {
   Entry* e = Find(fd);
-  if (e == nullptr) return Errno::kBadf;
+  if (e == nullptr)
+    return Errno::kBadf;
   const int fl = fcntl(e->host_fd, F_GETFL);
-  if (fl < 0) return LastErrno();
+  if (fl < 0)
+    return LastErrno();
   wasi::FdFlags flags = 0;
-  if (fl & O_APPEND) flags |= wasi::fdflag::kAppend;
-  if (fl & O_NONBLOCK) flags |= wasi::fdflag::kNonblock;
+  if (fl & O_APPEND)
+    flags |= wasi::fdflag::kAppend;
+  if (fl & O_NONBLOCK)
+    flags |= wasi::fdflag::kNonblock;
   *stat = wasi::FdStat{e->type, flags, e->base, e->inheriting};
   return Errno::kSuccess;
 }
 
 Errno FakeHost::FdFdstatSetFlags(Fd fd, wasi::FdFlags flags) {
   Entry* e = Find(fd);
-  if (e == nullptr) return Errno::kBadf;
+  if (e == nullptr)
+    return Errno::kBadf;
   int fl = 0;
-  if (flags & wasi::fdflag::kAppend) fl |= O_APPEND;
-  if (flags & wasi::fdflag::kNonblock) fl |= O_NONBLOCK;
+  if (flags & wasi::fdflag::kAppend)
+    fl |= O_APPEND;
+  if (flags & wasi::fdflag::kNonblock)
+    fl |= O_NONBLOCK;
   return fcntl(e->host_fd, F_SETFL, fl) < 0 ? LastErrno() : Errno::kSuccess;
 }
 
 Errno FakeHost::FdPrestatGet(Fd fd, wasi::Prestat* prestat) {
   Entry* e = Find(fd);
-  if (e == nullptr) return Errno::kBadf;
-  if (e->preopen.empty()) return Errno::kBadf;  // as wasi-libc expects for non-preopens
+  if (e == nullptr)
+    return Errno::kBadf;
+  if (e->preopen.empty())
+    return Errno::kBadf;  // as wasi-libc expects for non-preopens
   *prestat = wasi::Prestat{0, static_cast<uint32_t>(e->preopen.size())};
   return Errno::kSuccess;
 }
 
 Errno FakeHost::FdPrestatDirName(Fd fd, std::string* name) {
   Entry* e = Find(fd);
-  if (e == nullptr || e->preopen.empty()) return Errno::kBadf;
+  if (e == nullptr || e->preopen.empty())
+    return Errno::kBadf;
   *name = e->preopen;
   return Errno::kSuccess;
 }
 
 Errno FakeHost::FdFilestatGet(Fd fd, wasi::FileStat* stat) {
   Entry* e = Find(fd);
-  if (e == nullptr) return Errno::kBadf;
+  if (e == nullptr)
+    return Errno::kBadf;
   struct stat st;
-  if (fstat(e->host_fd, &st) != 0) return LastErrno();
+  if (fstat(e->host_fd, &st) != 0)
+    return LastErrno();
   *stat = FileStatFrom(st);
   return Errno::kSuccess;
 }
 
 Errno FakeHost::FdSync(Fd fd) {
   Entry* e = Find(fd);
-  if (e == nullptr) return Errno::kBadf;
+  if (e == nullptr)
+    return Errno::kBadf;
   return fsync(e->host_fd) != 0 ? LastErrno() : Errno::kSuccess;
 }
 
 Errno FakeHost::FdDatasync(Fd fd) {
   Entry* e = Find(fd);
-  if (e == nullptr) return Errno::kBadf;
+  if (e == nullptr)
+    return Errno::kBadf;
   return fdatasync(e->host_fd) != 0 ? LastErrno() : Errno::kSuccess;
 }
 
 // Cookies are entry indices in readdir order, "." and ".." included.
-Errno FakeHost::FdReaddir(Fd fd, wasi::DirCookie cookie, wasi::Size max_bytes,
+Errno FakeHost::FdReaddir(Fd fd,
+                          wasi::DirCookie cookie,
+                          wasi::Size max_bytes,
                           std::vector<wasi::DirEntry>* entries) {
   Entry* e = Find(fd);
-  if (e == nullptr) return Errno::kBadf;
+  if (e == nullptr)
+    return Errno::kBadf;
   const int dup_fd = openat(e->host_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dup_fd < 0) return LastErrno();
+  if (dup_fd < 0)
+    return LastErrno();
   DIR* dir = fdopendir(dup_fd);
   if (dir == nullptr) {
     close(dup_fd);
@@ -288,83 +347,112 @@ Errno FakeHost::FdReaddir(Fd fd, wasi::DirCookie cookie, wasi::Size max_bytes,
   uint64_t index = 0;
   uint64_t bytes = 0;
   while (const dirent* d = readdir(dir)) {
-    if (index++ < cookie) continue;
+    if (index++ < cookie)
+      continue;
     wasi::DirEntry entry{index, d->d_ino, wasi::FileType::kUnknown, d->d_name};
-    if (d->d_type == DT_DIR) entry.type = wasi::FileType::kDirectory;
-    if (d->d_type == DT_REG) entry.type = wasi::FileType::kRegularFile;
-    if (d->d_type == DT_LNK) entry.type = wasi::FileType::kSymbolicLink;
+    if (d->d_type == DT_DIR)
+      entry.type = wasi::FileType::kDirectory;
+    if (d->d_type == DT_REG)
+      entry.type = wasi::FileType::kRegularFile;
+    if (d->d_type == DT_LNK)
+      entry.type = wasi::FileType::kSymbolicLink;
     bytes += wasi::kDirentHeaderSize + entry.name.size();
     entries->push_back(std::move(entry));
-    if (bytes >= max_bytes) break;
+    if (bytes >= max_bytes)
+      break;
   }
   closedir(dir);
   return Errno::kSuccess;
 }
 
-Errno FakeHost::PathOpen(Fd dir_fd, wasi::LookupFlags dirflags, std::string_view path,
-                         wasi::OFlags oflags, wasi::Rights rights_base,
-                         wasi::Rights rights_inheriting, wasi::FdFlags fdflags, Fd* opened) {
+Errno FakeHost::PathOpen(Fd dir_fd,
+                         wasi::LookupFlags dirflags,
+                         std::string_view path,
+                         wasi::OFlags oflags,
+                         wasi::Rights rights_base,
+                         wasi::Rights rights_inheriting,
+                         wasi::FdFlags fdflags,
+                         Fd* opened) {
   Entry* e = Find(dir_fd);
-  if (e == nullptr) return Errno::kBadf;
-  if (!Confined(path)) return Errno::kNotcapable;
+  if (e == nullptr)
+    return Errno::kBadf;
+  if (!Confined(path))
+    return Errno::kNotcapable;
   const bool read = (rights_base & (wasi::right::kFdRead | wasi::right::kFdReaddir)) != 0;
   const bool write = (rights_base & wasi::right::kFdWrite) != 0;
   int flags = O_CLOEXEC | (write ? (read ? O_RDWR : O_WRONLY) : O_RDONLY);
-  if (oflags & wasi::oflag::kCreat) flags |= O_CREAT;
-  if (oflags & wasi::oflag::kDirectory) flags |= O_DIRECTORY;
-  if (oflags & wasi::oflag::kExcl) flags |= O_EXCL;
-  if (oflags & wasi::oflag::kTrunc) flags |= O_TRUNC;
-  if (fdflags & wasi::fdflag::kAppend) flags |= O_APPEND;
-  if ((dirflags & wasi::lookupflag::kSymlinkFollow) == 0) flags |= O_NOFOLLOW;
+  if (oflags & wasi::oflag::kCreat)
+    flags |= O_CREAT;
+  if (oflags & wasi::oflag::kDirectory)
+    flags |= O_DIRECTORY;
+  if (oflags & wasi::oflag::kExcl)
+    flags |= O_EXCL;
+  if (oflags & wasi::oflag::kTrunc)
+    flags |= O_TRUNC;
+  if (fdflags & wasi::fdflag::kAppend)
+    flags |= O_APPEND;
+  if ((dirflags & wasi::lookupflag::kSymlinkFollow) == 0)
+    flags |= O_NOFOLLOW;
   const std::string p(path);
   const int fd = openat(e->host_fd, p.c_str(), flags, 0644);
-  if (fd < 0) return LastErrno();
+  if (fd < 0)
+    return LastErrno();
   struct stat st;
   fstat(fd, &st);
   *opened = AddFd(fd, FileTypeFromMode(st.st_mode), rights_base, rights_inheriting);
   return Errno::kSuccess;
 }
 
-Errno FakeHost::PathFilestatGet(Fd dir_fd, wasi::LookupFlags flags, std::string_view path,
+Errno FakeHost::PathFilestatGet(Fd dir_fd,
+                                wasi::LookupFlags flags,
+                                std::string_view path,
                                 wasi::FileStat* stat) {
   Entry* e = Find(dir_fd);
-  if (e == nullptr) return Errno::kBadf;
-  if (!Confined(path)) return Errno::kNotcapable;
+  if (e == nullptr)
+    return Errno::kBadf;
+  if (!Confined(path))
+    return Errno::kNotcapable;
   struct stat st;
   const int at = (flags & wasi::lookupflag::kSymlinkFollow) ? 0 : AT_SYMLINK_NOFOLLOW;
-  if (fstatat(e->host_fd, std::string(path).c_str(), &st, at) != 0) return LastErrno();
+  if (fstatat(e->host_fd, std::string(path).c_str(), &st, at) != 0)
+    return LastErrno();
   *stat = FileStatFrom(st);
   return Errno::kSuccess;
 }
 
 Errno FakeHost::PathCreateDirectory(Fd dir_fd, std::string_view path) {
   Entry* e = Find(dir_fd);
-  if (e == nullptr) return Errno::kBadf;
-  if (!Confined(path)) return Errno::kNotcapable;
-  return mkdirat(e->host_fd, std::string(path).c_str(), 0755) != 0 ? LastErrno()
-                                                                    : Errno::kSuccess;
+  if (e == nullptr)
+    return Errno::kBadf;
+  if (!Confined(path))
+    return Errno::kNotcapable;
+  return mkdirat(e->host_fd, std::string(path).c_str(), 0755) != 0 ? LastErrno() : Errno::kSuccess;
 }
 
 Errno FakeHost::PathRemoveDirectory(Fd dir_fd, std::string_view path) {
   Entry* e = Find(dir_fd);
-  if (e == nullptr) return Errno::kBadf;
-  if (!Confined(path)) return Errno::kNotcapable;
+  if (e == nullptr)
+    return Errno::kBadf;
+  if (!Confined(path))
+    return Errno::kNotcapable;
   return unlinkat(e->host_fd, std::string(path).c_str(), AT_REMOVEDIR) != 0 ? LastErrno()
-                                                                             : Errno::kSuccess;
+                                                                            : Errno::kSuccess;
 }
 
 Errno FakeHost::PathUnlinkFile(Fd dir_fd, std::string_view path) {
   Entry* e = Find(dir_fd);
-  if (e == nullptr) return Errno::kBadf;
-  if (!Confined(path)) return Errno::kNotcapable;
-  return unlinkat(e->host_fd, std::string(path).c_str(), 0) != 0 ? LastErrno()
-                                                                  : Errno::kSuccess;
+  if (e == nullptr)
+    return Errno::kBadf;
+  if (!Confined(path))
+    return Errno::kNotcapable;
+  return unlinkat(e->host_fd, std::string(path).c_str(), 0) != 0 ? LastErrno() : Errno::kSuccess;
 }
 
 Errno FakeHost::ClockResGet(wasi::ClockId id, wasi::Timestamp* resolution) {
   ++host_calls_;
   timespec ts;
-  if (clock_getres(HostClock(id), &ts) != 0) return LastErrno();
+  if (clock_getres(HostClock(id), &ts) != 0)
+    return LastErrno();
   *resolution = ToTimestamp(ts);
   return Errno::kSuccess;
 }
@@ -372,7 +460,8 @@ Errno FakeHost::ClockResGet(wasi::ClockId id, wasi::Timestamp* resolution) {
 Errno FakeHost::ClockTimeGet(wasi::ClockId id, wasi::Timestamp, wasi::Timestamp* time) {
   ++host_calls_;
   timespec ts;
-  if (clock_gettime(HostClock(id), &ts) != 0) return LastErrno();
+  if (clock_gettime(HostClock(id), &ts) != 0)
+    return LastErrno();
   *time = ToTimestamp(ts);
   return Errno::kSuccess;
 }
@@ -385,7 +474,8 @@ Errno FakeHost::RandomGet(wasi::IoVec buffer) {
   uint8_t* p = memory_->data() + buffer.offset;
   for (uint32_t done = 0; done < buffer.length;) {
     const ssize_t r = getrandom(p + done, buffer.length - done, 0);
-    if (r < 0) return LastErrno();
+    if (r < 0)
+      return LastErrno();
     done += static_cast<uint32_t>(r);
   }
   return Errno::kSuccess;

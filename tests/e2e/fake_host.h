@@ -29,7 +29,9 @@ class FakeHost final : public wasi::WasiHost {
 
   // Takes ownership of `host_fd` and returns the guest fd naming it (the
   // lowest free number).
-  wasi::Fd AddFd(int host_fd, wasi::FileType type, wasi::Rights base = wasi::right::kAll,
+  wasi::Fd AddFd(int host_fd,
+                 wasi::FileType type,
+                 wasi::Rights base = wasi::right::kAll,
                  wasi::Rights inheriting = wasi::right::kAll);
   // A preopened directory, visible to the guest as `guest_path`.
   wasi::Fd AddPreopen(int dir_fd, std::string guest_path);
@@ -46,12 +48,18 @@ class FakeHost final : public wasi::WasiHost {
 
   wasi::Errno FdWrite(wasi::Fd fd, std::span<const wasi::IoVec> iovs, wasi::Size* n) override;
   wasi::Errno FdRead(wasi::Fd fd, std::span<const wasi::IoVec> iovs, wasi::Size* n) override;
-  wasi::Errno FdPwrite(wasi::Fd fd, std::span<const wasi::IoVec> iovs, wasi::FileSize offset,
+  wasi::Errno FdPwrite(wasi::Fd fd,
+                       std::span<const wasi::IoVec> iovs,
+                       wasi::FileSize offset,
                        wasi::Size* n) override;
-  wasi::Errno FdPread(wasi::Fd fd, std::span<const wasi::IoVec> iovs, wasi::FileSize offset,
+  wasi::Errno FdPread(wasi::Fd fd,
+                      std::span<const wasi::IoVec> iovs,
+                      wasi::FileSize offset,
                       wasi::Size* n) override;
   wasi::Errno FdClose(wasi::Fd fd) override;
-  wasi::Errno FdSeek(wasi::Fd fd, wasi::FileDelta offset, wasi::Whence whence,
+  wasi::Errno FdSeek(wasi::Fd fd,
+                     wasi::FileDelta offset,
+                     wasi::Whence whence,
                      wasi::FileSize* new_offset) override;
   wasi::Errno FdTell(wasi::Fd fd, wasi::FileSize* offset) override;
   wasi::Errno FdFdstatGet(wasi::Fd fd, wasi::FdStat* stat) override;
@@ -61,21 +69,30 @@ class FakeHost final : public wasi::WasiHost {
   wasi::Errno FdFilestatGet(wasi::Fd fd, wasi::FileStat* stat) override;
   wasi::Errno FdSync(wasi::Fd fd) override;
   wasi::Errno FdDatasync(wasi::Fd fd) override;
-  wasi::Errno FdReaddir(wasi::Fd fd, wasi::DirCookie cookie, wasi::Size max_bytes,
+  wasi::Errno FdReaddir(wasi::Fd fd,
+                        wasi::DirCookie cookie,
+                        wasi::Size max_bytes,
                         std::vector<wasi::DirEntry>* entries) override;
 
-  wasi::Errno PathOpen(wasi::Fd dir_fd, wasi::LookupFlags dirflags, std::string_view path,
-                       wasi::OFlags oflags, wasi::Rights rights_base,
-                       wasi::Rights rights_inheriting, wasi::FdFlags fdflags,
+  wasi::Errno PathOpen(wasi::Fd dir_fd,
+                       wasi::LookupFlags dirflags,
+                       std::string_view path,
+                       wasi::OFlags oflags,
+                       wasi::Rights rights_base,
+                       wasi::Rights rights_inheriting,
+                       wasi::FdFlags fdflags,
                        wasi::Fd* opened) override;
-  wasi::Errno PathFilestatGet(wasi::Fd dir_fd, wasi::LookupFlags flags, std::string_view path,
+  wasi::Errno PathFilestatGet(wasi::Fd dir_fd,
+                              wasi::LookupFlags flags,
+                              std::string_view path,
                               wasi::FileStat* stat) override;
   wasi::Errno PathCreateDirectory(wasi::Fd dir_fd, std::string_view path) override;
   wasi::Errno PathRemoveDirectory(wasi::Fd dir_fd, std::string_view path) override;
   wasi::Errno PathUnlinkFile(wasi::Fd dir_fd, std::string_view path) override;
 
   wasi::Errno ClockResGet(wasi::ClockId id, wasi::Timestamp* resolution) override;
-  wasi::Errno ClockTimeGet(wasi::ClockId id, wasi::Timestamp precision,
+  wasi::Errno ClockTimeGet(wasi::ClockId id,
+                           wasi::Timestamp precision,
                            wasi::Timestamp* time) override;
   wasi::Errno RandomGet(wasi::IoVec buffer) override;
   wasi::Errno SchedYield() override;

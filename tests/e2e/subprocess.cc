@@ -14,7 +14,8 @@ namespace {
 
 std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   std::vector<char*> out;
-  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  for (const std::string& s : strings)
+    out.push_back(const_cast<char*>(s.c_str()));
   out.push_back(nullptr);
   return out;
 }
@@ -28,11 +29,13 @@ int64_t NowMs() {
 }  // namespace
 
 ProcessResult RunProcess(const std::vector<std::string>& argv,
-                         const std::vector<std::string>& env, int timeout_seconds) {
+                         const std::vector<std::string>& env,
+                         int timeout_seconds) {
   ProcessResult result;
   int out_pipe[2];
   int err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) return result;
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
+    return result;
   std::vector<char*> c_argv = CStrings(argv);
   std::vector<char*> c_env = CStrings(env);
   const pid_t pid = fork();
@@ -57,9 +60,11 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
       result.timed_out = true;
       break;
     }
-    if (poll(fds, 2, static_cast<int>(left)) < 0 && errno != EINTR) break;
+    if (poll(fds, 2, static_cast<int>(left)) < 0 && errno != EINTR)
+      break;
     for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      if (fds[i].fd < 0 || fds[i].revents == 0)
+        continue;
       char buf[65536];
       const ssize_t n = read(fds[i].fd, buf, sizeof buf);
       if (n > 0) {
@@ -72,7 +77,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
     }
   }
   for (pollfd& p : fds) {
-    if (p.fd >= 0) close(p.fd);
+    if (p.fd >= 0)
+      close(p.fd);
   }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {

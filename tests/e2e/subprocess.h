@@ -19,6 +19,7 @@ struct ProcessResult {
 // Runs argv[0] (a path) with `argv` and exactly the environment `env`
 // ("K=V"), stdin from /dev/null. Kills the child after `timeout_seconds`.
 ProcessResult RunProcess(const std::vector<std::string>& argv,
-                         const std::vector<std::string>& env, int timeout_seconds = 120);
+                         const std::vector<std::string>& env,
+                         int timeout_seconds = 120);
 
 }  // namespace capsa::e2e

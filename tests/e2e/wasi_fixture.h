@@ -42,8 +42,10 @@ class WasiFixture : public ::testing::Test {
     host_.set_memory(memory_.get());
     wasi::DefineWasiImports(linker_, host_);
 
-    ASSERT_EQ(host_.AddFd(open("/dev/null", O_RDONLY | O_CLOEXEC), wasi::FileType::kCharacterDevice), 0u);
-    ASSERT_EQ(host_.AddFd(memfd_create("stdout", MFD_CLOEXEC), wasi::FileType::kRegularFile), kStdout);
+    ASSERT_EQ(
+        host_.AddFd(open("/dev/null", O_RDONLY | O_CLOEXEC), wasi::FileType::kCharacterDevice), 0u);
+    ASSERT_EQ(host_.AddFd(memfd_create("stdout", MFD_CLOEXEC), wasi::FileType::kRegularFile),
+              kStdout);
     ASSERT_EQ(host_.AddFd(memfd_create("stderr", MFD_CLOEXEC), wasi::FileType::kRegularFile), 2u);
     char tmpl[] = "/tmp/capsa-wasi-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -53,14 +55,16 @@ class WasiFixture : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (!root_.empty()) std::filesystem::remove_all(root_);
+    if (!root_.empty())
+      std::filesystem::remove_all(root_);
   }
 
   // Calls import `name` with the caller's memory (or none); returns the i32
   // result (an errno). A trap fails the test.
   uint32_t Call(const char* name, std::initializer_list<Value> args, bool with_memory = true) {
     engine::FunctionInstance* f = Function(name);
-    if (f == nullptr) return ~0u;
+    if (f == nullptr)
+      return ~0u;
     std::vector<Value> results(f->type.results.size());
     engine::CallContext ctx{nullptr, with_memory ? memory_.get() : nullptr};
     auto trap = f->host(ctx, std::vector<Value>(args), results);
@@ -75,8 +79,16 @@ class WasiFixture : public ::testing::Test {
   }
 
   uint8_t* Mem(uint32_t offset) { return memory_->data() + offset; }
-  uint32_t U32At(uint32_t offset) { uint32_t v; std::memcpy(&v, Mem(offset), 4); return v; }
-  uint64_t U64At(uint32_t offset) { uint64_t v; std::memcpy(&v, Mem(offset), 8); return v; }
+  uint32_t U32At(uint32_t offset) {
+    uint32_t v;
+    std::memcpy(&v, Mem(offset), 4);
+    return v;
+  }
+  uint64_t U64At(uint32_t offset) {
+    uint64_t v;
+    std::memcpy(&v, Mem(offset), 8);
+    return v;
+  }
   void PutU32At(uint32_t offset, uint32_t v) { std::memcpy(Mem(offset), &v, 4); }
   void PutU64At(uint32_t offset, uint64_t v) { std::memcpy(Mem(offset), &v, 8); }
   // Copies `s` into memory at `offset` and returns its length.

@@ -30,7 +30,8 @@ struct GuestRun {
 };
 
 // Instantiates tests/guests/<name> with a FakeHost and runs _start.
-GuestRun RunGuest(const std::string& name, std::vector<std::string> args,
+GuestRun RunGuest(const std::string& name,
+                  std::vector<std::string> args,
                   std::vector<std::string> env = {}) {
   GuestRun run;
   std::ifstream in(std::string(CAPSA_GUEST_DIR) + "/" + name, std::ios::binary);
@@ -60,7 +61,8 @@ GuestRun RunGuest(const std::string& name, std::vector<std::string> args,
     return run;
   }
   auto result = engine::Invoke(*start, {});
-  if (auto* trap = std::get_if<engine::Trap>(&result)) run.trap = std::move(*trap);
+  if (auto* trap = std::get_if<engine::Trap>(&result))
+    run.trap = std::move(*trap);
   run.out = ReadAll(host.HostFd(1));
   run.err = ReadAll(host.HostFd(2));
   return run;
@@ -68,7 +70,8 @@ GuestRun RunGuest(const std::string& name, std::vector<std::string> args,
 
 // Exit status of a run: 0 for a normal return, the code for proc_exit, -1 for a trap.
 int64_t ExitStatus(const GuestRun& run) {
-  if (!run.trap) return 0;
+  if (!run.trap)
+    return 0;
   return run.trap->kind == engine::TrapKind::kExit ? int64_t{run.trap->exit_code} : -1;
 }
 
@@ -90,7 +93,8 @@ TEST(WasiGuestTest, ComputeMatchesNative) {
   FILE* pipe = popen(CAPSA_COMPUTE_NATIVE, "r");
   ASSERT_NE(pipe, nullptr);
   char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) native.append(buf, n);
+  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;)
+    native.append(buf, n);
   ASSERT_EQ(pclose(pipe), 0);
   for (const char* guest : {"compute_O0.wasm", "compute_O2.wasm"}) {
     GuestRun run = RunGuest(guest, {});

@@ -13,32 +13,63 @@ namespace {
 
 std::string Signature(const engine::FuncType& type) {
   std::string s;
-  for (engine::ValType t : type.params) s += t == engine::ValType::kI64 ? 'I' : 'i';
+  for (engine::ValType t : type.params)
+    s += t == engine::ValType::kI64 ? 'I' : 'i';
   s += "->";
-  for (engine::ValType t : type.results) s += t == engine::ValType::kI64 ? 'I' : 'i';
+  for (engine::ValType t : type.results)
+    s += t == engine::ValType::kI64 ? 'I' : 'i';
   return s;
 }
 
 // Every wasi_snapshot_preview1 function with its wasm signature, as compiled
 // by clang from wasi-libc's <wasi/api.h> (the witx ABI); proc_raise from the witx.
 const std::map<std::string, std::string> kWitxSignatures = {
-    {"args_get", "ii->i"}, {"args_sizes_get", "ii->i"}, {"environ_get", "ii->i"},
-    {"environ_sizes_get", "ii->i"}, {"clock_res_get", "ii->i"}, {"clock_time_get", "iIi->i"},
-    {"fd_advise", "iIIi->i"}, {"fd_allocate", "iII->i"}, {"fd_close", "i->i"},
-    {"fd_datasync", "i->i"}, {"fd_fdstat_get", "ii->i"}, {"fd_fdstat_set_flags", "ii->i"},
-    {"fd_fdstat_set_rights", "iII->i"}, {"fd_filestat_get", "ii->i"},
-    {"fd_filestat_set_size", "iI->i"}, {"fd_filestat_set_times", "iIIi->i"},
-    {"fd_pread", "iiiIi->i"}, {"fd_prestat_get", "ii->i"}, {"fd_prestat_dir_name", "iii->i"},
-    {"fd_pwrite", "iiiIi->i"}, {"fd_read", "iiii->i"}, {"fd_readdir", "iiiIi->i"},
-    {"fd_renumber", "ii->i"}, {"fd_seek", "iIii->i"}, {"fd_sync", "i->i"}, {"fd_tell", "ii->i"},
-    {"fd_write", "iiii->i"}, {"path_create_directory", "iii->i"},
-    {"path_filestat_get", "iiiii->i"}, {"path_filestat_set_times", "iiiiIIi->i"},
-    {"path_link", "iiiiiii->i"}, {"path_open", "iiiiiIIii->i"}, {"path_readlink", "iiiiii->i"},
-    {"path_remove_directory", "iii->i"}, {"path_rename", "iiiiii->i"},
-    {"path_symlink", "iiiii->i"}, {"path_unlink_file", "iii->i"}, {"poll_oneoff", "iiii->i"},
-    {"proc_exit", "i->"}, {"proc_raise", "i->i"}, {"sched_yield", "->i"},
-    {"random_get", "ii->i"}, {"sock_accept", "iii->i"}, {"sock_recv", "iiiiii->i"},
-    {"sock_send", "iiiii->i"}, {"sock_shutdown", "ii->i"},
+    {"args_get", "ii->i"},
+    {"args_sizes_get", "ii->i"},
+    {"environ_get", "ii->i"},
+    {"environ_sizes_get", "ii->i"},
+    {"clock_res_get", "ii->i"},
+    {"clock_time_get", "iIi->i"},
+    {"fd_advise", "iIIi->i"},
+    {"fd_allocate", "iII->i"},
+    {"fd_close", "i->i"},
+    {"fd_datasync", "i->i"},
+    {"fd_fdstat_get", "ii->i"},
+    {"fd_fdstat_set_flags", "ii->i"},
+    {"fd_fdstat_set_rights", "iII->i"},
+    {"fd_filestat_get", "ii->i"},
+    {"fd_filestat_set_size", "iI->i"},
+    {"fd_filestat_set_times", "iIIi->i"},
+    {"fd_pread", "iiiIi->i"},
+    {"fd_prestat_get", "ii->i"},
+    {"fd_prestat_dir_name", "iii->i"},
+    {"fd_pwrite", "iiiIi->i"},
+    {"fd_read", "iiii->i"},
+    {"fd_readdir", "iiiIi->i"},
+    {"fd_renumber", "ii->i"},
+    {"fd_seek", "iIii->i"},
+    {"fd_sync", "i->i"},
+    {"fd_tell", "ii->i"},
+    {"fd_write", "iiii->i"},
+    {"path_create_directory", "iii->i"},
+    {"path_filestat_get", "iiiii->i"},
+    {"path_filestat_set_times", "iiiiIIi->i"},
+    {"path_link", "iiiiiii->i"},
+    {"path_open", "iiiiiIIii->i"},
+    {"path_readlink", "iiiiii->i"},
+    {"path_remove_directory", "iii->i"},
+    {"path_rename", "iiiiii->i"},
+    {"path_symlink", "iiiii->i"},
+    {"path_unlink_file", "iii->i"},
+    {"poll_oneoff", "iiii->i"},
+    {"proc_exit", "i->"},
+    {"proc_raise", "i->i"},
+    {"sched_yield", "->i"},
+    {"random_get", "ii->i"},
+    {"sock_accept", "iii->i"},
+    {"sock_recv", "iiiiii->i"},
+    {"sock_send", "iiiii->i"},
+    {"sock_shutdown", "ii->i"},
 };
 
 using WasiImportsTest = WasiFixture;
@@ -76,11 +107,11 @@ TEST_F(WasiImportsTest, ArgsBadPointersAreEfault) {
   const uint32_t fault = E(Errno::kFault);
   EXPECT_EQ(Call("args_sizes_get", {I32(kMemSize - 2), I32(0)}), fault);
   EXPECT_EQ(Call("args_sizes_get", {I32(0), I32(0xFFFFFFFF)}), fault);
-  EXPECT_EQ(Call("args_get", {I32(kMemSize - 8), I32(0)}), fault);   // 3 pointers = 12 bytes
-  EXPECT_EQ(Call("args_get", {I32(0), I32(kMemSize - 9)}), fault);   // 10 string bytes
-  EXPECT_EQ(Call("args_get", {I32(0xFFFFFFFC), I32(0)}), fault);     // no 32-bit wrap
+  EXPECT_EQ(Call("args_get", {I32(kMemSize - 8), I32(0)}), fault);  // 3 pointers = 12 bytes
+  EXPECT_EQ(Call("args_get", {I32(0), I32(kMemSize - 9)}), fault);  // 10 string bytes
+  EXPECT_EQ(Call("args_get", {I32(0xFFFFFFFC), I32(0)}), fault);    // no 32-bit wrap
   EXPECT_EQ(Call("environ_get", {I32(0), I32(0xFFFFFFFF)}), fault);
-  EXPECT_EQ(Call("args_get", {I32(0), I32(kMemSize - 10)}), 0u);     // exactly fits
+  EXPECT_EQ(Call("args_get", {I32(0), I32(kMemSize - 10)}), 0u);  // exactly fits
 }
 
 TEST_F(WasiImportsTest, FdWriteGathersMultipleIovecs) {
@@ -172,11 +203,10 @@ TEST_F(WasiImportsTest, PathsAreLengthCheckedAndCopiedWhole) {
   const int calls = host_.host_calls();
   std::string long_path(4097, 'a');
   std::memcpy(Mem(1000), long_path.data(), long_path.size());
-  EXPECT_EQ(Call("path_open", {I32(kPreopen), I32(0), I32(1000), I32(4097), I32(0), I64(0),
-                               I64(0), I32(0), I32(16)}),
+  EXPECT_EQ(Call("path_open", {I32(kPreopen), I32(0), I32(1000), I32(4097), I32(0), I64(0), I64(0),
+                               I32(0), I32(16)}),
             E(Errno::kNametoolong));
-  EXPECT_EQ(Call("path_unlink_file", {I32(kPreopen), I32(kMemSize - 3), I32(4)}),
-            E(Errno::kFault));
+  EXPECT_EQ(Call("path_unlink_file", {I32(kPreopen), I32(kMemSize - 3), I32(4)}), E(Errno::kFault));
   EXPECT_EQ(Call("path_create_directory", {I32(kPreopen), I32(0xFFFFFFFF), I32(2)}),
             E(Errno::kFault));
   PutString(1000, std::string("dir\0x", 5));

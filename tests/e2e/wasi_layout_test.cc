@@ -33,14 +33,15 @@ TEST_F(WasiLayoutTest, FilestatIs64Bytes) {
   ASSERT_EQ(Call("path_filestat_get", {I32(kPreopen), I32(1), I32(1000), I32(len), I32(200)}), 0u);
   EXPECT_NE(U64At(208), 0u);  // ino
   EXPECT_EQ(*Mem(216), static_cast<uint8_t>(wasi::FileType::kRegularFile));
-  for (uint32_t i = 217; i < 224; ++i) EXPECT_EQ(*Mem(i), 0) << i;
+  for (uint32_t i = 217; i < 224; ++i)
+    EXPECT_EQ(*Mem(i), 0) << i;
   EXPECT_EQ(U64At(224), 1u);  // nlink
   EXPECT_EQ(U64At(232), 5u);  // size
   EXPECT_NE(U64At(248), 0u);  // mtim
   EXPECT_EQ(*Mem(264), 0xAA);
-  EXPECT_EQ(Call("path_filestat_get", {I32(kPreopen), I32(1), I32(1000), I32(len),
-                                       I32(kMemSize - 63)}),
-            E(Errno::kFault));
+  EXPECT_EQ(
+      Call("path_filestat_get", {I32(kPreopen), I32(1), I32(1000), I32(len), I32(kMemSize - 63)}),
+      E(Errno::kFault));
   ASSERT_EQ(Call("fd_filestat_get", {I32(kPreopen), I32(300)}), 0u);
   EXPECT_EQ(*Mem(316), static_cast<uint8_t>(wasi::FileType::kDirectory));
 }
@@ -54,8 +55,7 @@ TEST_F(WasiLayoutTest, PrestatAndDirName) {
   std::memset(Mem(200), 0xAA, 16);
   ASSERT_EQ(Call("fd_prestat_dir_name", {I32(kPreopen), I32(200), I32(9)}), 0u);
   EXPECT_EQ(std::string(reinterpret_cast<char*>(Mem(200)), 10), "/tmp-root\xAA");
-  EXPECT_EQ(Call("fd_prestat_dir_name", {I32(kPreopen), I32(200), I32(8)}),
-            E(Errno::kNametoolong));
+  EXPECT_EQ(Call("fd_prestat_dir_name", {I32(kPreopen), I32(200), I32(8)}), E(Errno::kNametoolong));
   EXPECT_EQ(Call("fd_prestat_dir_name", {I32(kPreopen), I32(kMemSize - 4), I32(9)}),
             E(Errno::kFault));
   EXPECT_EQ(Call("fd_prestat_get", {I32(kStdout), I32(100)}), E(Errno::kBadf));
@@ -73,7 +73,8 @@ std::map<std::string, std::pair<uint8_t, uint64_t>> ParseDirents(const uint8_t* 
     std::memcpy(&namlen, p + at + 16, 4);
     const uint8_t type = p[at + 20];
     at += wasi::kDirentHeaderSize;
-    if (at + namlen > n) break;
+    if (at + namlen > n)
+      break;
     out[std::string(reinterpret_cast<const char*>(p + at), namlen)] = {type, next};
     at += namlen;
   }
@@ -102,10 +103,10 @@ TEST_F(WasiLayoutTest, ReaddirPacksAndTruncates) {
 
 TEST_F(WasiLayoutTest, PollOneoffClockSubscription) {
   std::memset(Mem(100), 0, wasi::kSubscriptionSize);
-  PutU64At(100, 0xC0FFEE);      // userdata
-  *Mem(108) = 0;                // tag: clock
-  PutU32At(116, 1);             // monotonic
-  PutU64At(124, 1000000);       // 1 ms
+  PutU64At(100, 0xC0FFEE);  // userdata
+  *Mem(108) = 0;            // tag: clock
+  PutU32At(116, 1);         // monotonic
+  PutU64At(124, 1000000);   // 1 ms
   std::memset(Mem(200), 0xAA, wasi::kEventSize);
   ASSERT_EQ(Call("poll_oneoff", {I32(100), I32(200), I32(1), I32(300)}), 0u);
   EXPECT_EQ(U32At(300), 1u);
@@ -130,7 +131,8 @@ TEST_F(WasiLayoutTest, ClocksAndRandom) {
   std::memset(Mem(1000), 0, 64);
   ASSERT_EQ(Call("random_get", {I32(1000), I32(64)}), 0u);
   int nonzero = 0;
-  for (int i = 0; i < 64; ++i) nonzero += *Mem(1000 + i) != 0;
+  for (int i = 0; i < 64; ++i)
+    nonzero += *Mem(1000 + i) != 0;
   EXPECT_GT(nonzero, 32);
   EXPECT_EQ(Call("random_get", {I32(kMemSize - 10), I32(11)}), E(Errno::kFault));
   EXPECT_EQ(Call("random_get", {I32(kMemSize), I32(0)}), 0u);

@@ -33,7 +33,8 @@ class WasiWatTest : public ::testing::Test {
  protected:
   // Loads and instantiates CAPSA_WASI_WAT_DIR/<name>.wasm against the FakeHost.
   void Load(const std::string& name) {
-    const std::vector<uint8_t> bytes = ReadFile(std::string(CAPSA_WASI_WAT_DIR) + "/" + name + ".wasm");
+    const std::vector<uint8_t> bytes =
+        ReadFile(std::string(CAPSA_WASI_WAT_DIR) + "/" + name + ".wasm");
     ASSERT_FALSE(bytes.empty()) << name;
     auto module = engine::LoadModule(bytes);
     ASSERT_TRUE(module.ok()) << module.error().message;
@@ -43,7 +44,8 @@ class WasiWatTest : public ::testing::Test {
     ASSERT_FALSE(outcome.error.has_value()) << outcome.error->message;
     ASSERT_FALSE(outcome.trap.has_value()) << outcome.trap->message;
     instance_ = std::move(outcome.instance);
-    if (!instance_->memories.empty()) host_.set_memory(instance_->memories[0].get());
+    if (!instance_->memories.empty())
+      host_.set_memory(instance_->memories[0].get());
     host_.AddFd(open("/dev/null", O_RDONLY | O_CLOEXEC), wasi::FileType::kCharacterDevice);
     host_.AddFd(memfd_create("stdout", MFD_CLOEXEC), wasi::FileType::kRegularFile);
   }
@@ -52,7 +54,8 @@ class WasiWatTest : public ::testing::Test {
                                                      std::vector<Value> args = {}) {
     engine::FunctionInstance* f = instance_->FindExportedFunction(export_name);
     EXPECT_NE(f, nullptr) << export_name;
-    if (f == nullptr) return engine::Trap{};
+    if (f == nullptr)
+      return engine::Trap{};
     return engine::Invoke(*f, args);
   }
 

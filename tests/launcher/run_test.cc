@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "launcher/exit_codes.h"
+#include "launcher/supervisor.h"
 #include "tests/launcher/subprocess.h"
 
 namespace capsa::launcher {

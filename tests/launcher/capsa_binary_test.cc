@@ -1,0 +1,124 @@
+// The shipped `capsa` binary end to end with a real guest (guests/probe.c):
+// exit statuses, stderr lines, grants.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "launcher/exit_codes.h"
+#include "tests/launcher/subprocess.h"
+
+namespace capsa::launcher {
+namespace {
+
+using testing::ProcessResult;
+
+ProcessResult Capsa(std::vector<std::string> args) {
+  args.insert(args.begin(), CAPSA_BINARY);
+  return testing::RunProcess(args);
+}
+
+const std::string kProbe = CAPSA_PROBE_WASM;
+
+TEST(CapsaBinary, VersionAndHelp) {
+  ProcessResult v = Capsa({"--version"});
+  EXPECT_EQ(v.exit_status, 0);
+  EXPECT_EQ(v.out, "capsa " CAPSA_TEST_VERSION "\n");
+  ProcessResult h = Capsa({"run", "--help"});
+  EXPECT_EQ(h.exit_status, 0);
+  EXPECT_NE(h.out.find("--dir"), std::string::npos);
+}
+
+TEST(CapsaBinary, UsageErrorsExitTwo) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string err;
+  };
+  const std::vector<Case> cases = {
+      {{"run", "--bogus", kProbe}, "capsa: unknown option --bogus (see 'capsa run --help')\n"},
+      {{"run"}, "capsa: missing MODULE (see 'capsa run --help')\n"},
+      {{"run", "/nonexistent.wasm"},
+       "capsa: cannot read module /nonexistent.wasm: No such file or directory\n"},
+      {{"run", "--dir", "/nonexistent-dir", kProbe},
+       "capsa: cannot open --dir /nonexistent-dir: No such file or directory\n"},
+      {{"run", "--env", "=x", kProbe}, "capsa: invalid --env value \"=x\": the name is empty\n"},
+  };
+  for (const Case& c : cases) {
+    ProcessResult r = Capsa(c.args);
+    EXPECT_EQ(r.exit_status, kExitUsage) << c.err;
+    EXPECT_EQ(r.err, c.err);
+    EXPECT_EQ(r.out, "");
+  }
+}
+
+TEST(CapsaBinary, GuestExitStatusesAndTraps) {
+  ProcessResult ok = Capsa({"run", kProbe, "print", "hello"});
+  EXPECT_EQ(ok.exit_status, 0);
+  EXPECT_EQ(ok.out, "hello\n");
+  EXPECT_EQ(ok.err, "");
+
+  ProcessResult seven = Capsa({"run", kProbe, "exit", "7"});
+  EXPECT_EQ(seven.exit_status, 7);
+  EXPECT_EQ(seven.err, "");
+
+  ProcessResult big = Capsa({"run", kProbe, "exit", "200"});
+  EXPECT_EQ(big.exit_status, kExitGuestStatusOutOfRange);
+  EXPECT_EQ(big.err, "capsa: guest exit status 200 is out of range\n");
+
+  ProcessResult trap = Capsa({"run", kProbe, "trap"});
+  EXPECT_EQ(trap.exit_status, kExitTrap);
+  EXPECT_EQ(trap.err.rfind("capsa: trap: unreachable", 0), 0u) << trap.err;
+}
+
+TEST(CapsaBinary, InvalidModule) {
+  char path[] = "/tmp/capsa_bad_module_XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "\0asm\x02\0\0\0", 8), 8);
+  close(fd);
+  ProcessResult r = Capsa({"run", path});
+  unlink(path);
+  EXPECT_EQ(r.exit_status, kExitModuleRejected);
+  EXPECT_EQ(r.err.rfind("capsa: invalid module: ", 0), 0u) << r.err;
+}
+
+TEST(CapsaBinary, GuestArgsAndEnv) {
+  ProcessResult r = Capsa({"run", "--env", "A=1", kProbe, "args", "--dir", "/etc", "env", "A",
+                           "env", "HOME"});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(r.out, "7\n" + kProbe + "\nargs\n--dir\n/etc\nenv\nA\nenv\nHOME\nA=1\nHOME=(unset)\n");
+}
+
+TEST(CapsaBinary, DirGrantsAreEnforced) {
+  char dir[] = "/tmp/capsa_dir_test_XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string d = dir;
+  std::ofstream(d + "/in.txt") << "content\n";
+  const std::string log = d + "/audit.jsonl";
+
+  ProcessResult ro = Capsa({"run", "--dir", d + "::/data", "--audit-log", log, kProbe, "cat",
+                            "/data/in.txt", "write", "/data/new.txt", "cat", "/data/../x"});
+  EXPECT_EQ(ro.exit_status, 0);
+  EXPECT_EQ(ro.out, "content\n");
+  EXPECT_NE(ro.err.find("write: /data/new.txt: "), std::string::npos) << ro.err;
+  EXPECT_NE(ro.err.find("capsa: denied path_open of "), std::string::npos) << ro.err;
+  EXPECT_NE(access((d + "/new.txt").c_str(), F_OK), 0);
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"event\":\"grant\",\"guest_path\":\"/data\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"event\":\"denial\""), std::string::npos);
+  EXPECT_NE(text.find("\"event\":\"end\",\"end\":\"exit\""), std::string::npos);
+
+  ProcessResult rw = Capsa({"run", "--dir", d + "::/data::rw", kProbe, "write", "/data/new.txt"});
+  EXPECT_EQ(rw.exit_status, 0) << rw.err;
+  EXPECT_EQ(access((d + "/new.txt").c_str(), F_OK), 0);
+  std::system(("rm -rf " + d).c_str());
+}
+
+}  // namespace
+}  // namespace capsa::launcher
