@@ -3,7 +3,8 @@
 // caps/; the public entry point is RunBroker (caps/broker.h).
 //
 // Handlers are split by what they touch: broker.cc (session loop, start-up,
-// blobs, reports, denials), broker_fd_ops.cc (fd_*), broker_path_ops.cc
+// blobs, reports), broker_checks.cc (lookups, range checks, denials),
+// broker_fd_ops.cc (fd_*), broker_path_ops.cc
 // (path_*), broker_misc_ops.cc (clocks, random, yield, unsupported).
 // Every handler returns the WASI errno for the reply and fills `result`
 // (the op's fixed result body) only on success.

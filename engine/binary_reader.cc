@@ -26,13 +26,16 @@ bool IsValidUtf8(std::span<const uint8_t> s) {
     } else {
       return false;  // a continuation byte or 0xF8..0xFF as a lead byte
     }
-    if (s.size() - i - 1 < n) return false;
+    if (s.size() - i - 1 < n)
+      return false;
     for (size_t k = 1; k <= n; ++k) {
       uint8_t c = s[i + k];
-      if ((c & 0xC0) != 0x80) return false;
+      if ((c & 0xC0) != 0x80)
+        return false;
       cp = (cp << 6) | (c & 0x3F);
     }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
     i += n + 1;
   }
   return true;
@@ -52,12 +55,14 @@ Error BinaryReader::EndError() const {
 }
 
 Result<uint8_t> BinaryReader::U8() {
-  if (pos_ >= limit_) return EndError();
+  if (pos_ >= limit_)
+    return EndError();
   return bytes_[pos_++];
 }
 
 Result<uint8_t> BinaryReader::PeekU8() const {
-  if (pos_ >= limit_) return EndError();
+  if (pos_ >= limit_)
+    return EndError();
   return bytes_[pos_];
 }
 
@@ -65,8 +70,10 @@ Result<uint64_t> BinaryReader::Leb(bool is_signed, unsigned bits) {
   const uint8_t* p = bytes_.data() + pos_;
   const uint8_t* end = bytes_.data() + limit_;
   LebResult r = is_signed ? DecodeSleb(p, end, bits) : DecodeUleb(p, end, bits);
-  if (r.status == LebStatus::kUnexpectedEnd) return EndError();
-  if (r.status != LebStatus::kOk) return Fail(pos_ + r.length, LebStatusMessage(r.status));
+  if (r.status == LebStatus::kUnexpectedEnd)
+    return EndError();
+  if (r.status != LebStatus::kOk)
+    return Fail(pos_ + r.length, LebStatusMessage(r.status));
   pos_ += r.length;
   return r.value;
 }
@@ -110,12 +117,14 @@ Result<uint64_t> BinaryReader::Fixed64() {
 Result<uint32_t> BinaryReader::Len32() {
   size_t start = pos_;
   TRY_ASSIGN(uint32_t n, U32());
-  if (n > bytes_.size() - start) return Fail(start, "length out of bounds");
+  if (n > bytes_.size() - start)
+    return Fail(start, "length out of bounds");
   return n;
 }
 
 Result<std::span<const uint8_t>> BinaryReader::Bytes(size_t n) {
-  if (n > limit_ - pos_) return EndError();
+  if (n > limit_ - pos_)
+    return EndError();
   auto s = bytes_.subspan(pos_, n);
   pos_ += n;
   return s;
@@ -125,7 +134,8 @@ Result<std::string> BinaryReader::Name() {
   size_t start = pos_;
   TRY_ASSIGN(uint32_t n, Len32());
   TRY_ASSIGN(auto s, Bytes(n));
-  if (!IsValidUtf8(s)) return Fail(start, "malformed UTF-8 encoding");
+  if (!IsValidUtf8(s))
+    return Fail(start, "malformed UTF-8 encoding");
   return std::string(s.begin(), s.end());
 }
 
@@ -134,7 +144,8 @@ Result<std::string> BinaryReader::Name() {
 Result<uint8_t> BinaryReader::TypeByte() {
   size_t at = pos_;
   TRY_ASSIGN(uint8_t b, U8());
-  if (b & 0x80) return Fail(at + 1, "integer representation too long");
+  if (b & 0x80)
+    return Fail(at + 1, "integer representation too long");
   return b;
 }
 
@@ -142,7 +153,12 @@ Result<ValType> BinaryReader::ReadValType() {
   size_t at = pos_;
   TRY_ASSIGN(uint8_t b, TypeByte());
   switch (b) {
-    case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x70: case 0x6F:
+    case 0x7F:
+    case 0x7E:
+    case 0x7D:
+    case 0x7C:
+    case 0x70:
+    case 0x6F:
       return static_cast<ValType>(b);
     case 0x7B:
       return Fail(at, "v128 (SIMD) is not supported", ErrorCode::kUnsupported);
@@ -154,7 +170,8 @@ Result<ValType> BinaryReader::ReadValType() {
 Result<ValType> BinaryReader::ReadRefType() {
   size_t at = pos_;
   TRY_ASSIGN(uint8_t b, TypeByte());
-  if (b == 0x70 || b == 0x6F) return static_cast<ValType>(b);
+  if (b == 0x70 || b == 0x6F)
+    return static_cast<ValType>(b);
   return Fail(at, "malformed reference type");
 }
 

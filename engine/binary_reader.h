@@ -21,9 +21,16 @@ class BinaryReader {
  public:
   // `what` prefixes messages, e.g. "type section" → "type section, offset 0x1a: ...".
   // `end_message` is reported when a read runs past `limit`.
-  BinaryReader(std::span<const uint8_t> bytes, size_t pos, size_t limit, std::string what,
+  BinaryReader(std::span<const uint8_t> bytes,
+               size_t pos,
+               size_t limit,
+               std::string what,
                std::string_view end_message = "unexpected end of section or function")
-      : bytes_(bytes), pos_(pos), limit_(limit), what_(std::move(what)), end_message_(end_message) {}
+      : bytes_(bytes),
+        pos_(pos),
+        limit_(limit),
+        what_(std::move(what)),
+        end_message_(end_message) {}
 
   size_t pos() const { return pos_; }
   size_t limit() const { return limit_; }

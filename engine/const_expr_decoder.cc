@@ -22,21 +22,24 @@ Result<void> SkipBlockType(BinaryReader& r) {
   }
   size_t at = r.pos();
   TRY_ASSIGN(int64_t type_index, r.S33());
-  if (type_index < 0) return r.Fail(at, "malformed block type");
+  if (type_index < 0)
+    return r.Fail(at, "malformed block type");
   return {};
 }
 
 Result<void> ExpectZero(BinaryReader& r) {
   size_t at = r.pos();
   TRY_ASSIGN(uint8_t b, r.U8());
-  if (b != 0) return r.Fail(at, "zero byte expected");
+  if (b != 0)
+    return r.Fail(at, "zero byte expected");
   return {};
 }
 
 Result<void> SkipMemArg(BinaryReader& r) {
   size_t at = r.pos();
   TRY_ASSIGN(uint32_t align, r.U32());
-  if (align >= 32) return r.Fail(at, "malformed memop flags");
+  if (align >= 32)
+    return r.Fail(at, "malformed memop flags");
   TRY(r.U32());
   return {};
 }
@@ -44,12 +47,23 @@ Result<void> SkipMemArg(BinaryReader& r) {
 Result<void> SkipPrefixedFC(BinaryReader& r, size_t at) {
   TRY_ASSIGN(uint32_t sub, r.U32());
   switch (sub) {
-    case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+    case 7:
       return {};  // saturating truncations
-    case 8:  // memory.init
+    case 8:       // memory.init
       TRY(r.U32());
       return ExpectZero(r);
-    case 9: case 13: case 15: case 16: case 17:  // data.drop elem.drop table.grow/size/fill
+    case 9:
+    case 13:
+    case 15:
+    case 16:
+    case 17:  // data.drop elem.drop table.grow/size/fill
       TRY(r.U32());
       return {};
     case 10:  // memory.copy
@@ -57,7 +71,8 @@ Result<void> SkipPrefixedFC(BinaryReader& r, size_t at) {
       return ExpectZero(r);
     case 11:  // memory.fill
       return ExpectZero(r);
-    case 12: case 14:  // table.init table.copy
+    case 12:
+    case 14:  // table.init table.copy
       TRY(r.U32());
       TRY(r.U32());
       return {};
@@ -76,18 +91,29 @@ Result<void> SkipInstruction(BinaryReader& r, uint8_t op, size_t at, int& depth)
       op == 0x1A || op == 0x1B || op == 0xD1) {
     return {};
   }
-  if (op >= 0x28 && op <= 0x3E) return SkipMemArg(r);
+  if (op >= 0x28 && op <= 0x3E)
+    return SkipMemArg(r);
   switch (op) {
-    case 0x02: case 0x03: case 0x04:
+    case 0x02:
+    case 0x03:
+    case 0x04:
       ++depth;
       return SkipBlockType(r);
-    case 0x0C: case 0x0D: case 0x10: case 0x20: case 0x21: case 0x22: case 0x24: case 0x25:
+    case 0x0C:
+    case 0x0D:
+    case 0x10:
+    case 0x20:
+    case 0x21:
+    case 0x22:
+    case 0x24:
+    case 0x25:
     case 0x26:
       TRY(r.U32());
       return {};
     case 0x0E: {
       TRY_ASSIGN(uint32_t n, r.Len32());
-      for (uint32_t i = 0; i <= n; ++i) TRY(r.U32());
+      for (uint32_t i = 0; i <= n; ++i)
+        TRY(r.U32());
       return {};
     }
     case 0x11:
@@ -96,10 +122,12 @@ Result<void> SkipInstruction(BinaryReader& r, uint8_t op, size_t at, int& depth)
       return {};
     case 0x1C: {
       TRY_ASSIGN(uint32_t n, r.Len32());
-      for (uint32_t i = 0; i < n; ++i) TRY(r.ReadValType());
+      for (uint32_t i = 0; i < n; ++i)
+        TRY(r.ReadValType());
       return {};
     }
-    case 0x3F: case 0x40:
+    case 0x3F:
+    case 0x40:
       return ExpectZero(r);
     case 0xFC:
       return SkipPrefixedFC(r, at);
@@ -166,14 +194,17 @@ Result<void> SkipToFunctionEnd(BinaryReader& r) {
     size_t at = r.pos();
     TRY_ASSIGN(uint8_t op, r.U8());
     if (op == 0x0B) {
-      if (depth == 0) return {};
+      if (depth == 0)
+        return {};
       --depth;
       continue;
     }
-    if (op == 0x05 && depth == 0) return r.Fail(at, "END opcode expected");
+    if (op == 0x05 && depth == 0)
+      return r.Fail(at, "END opcode expected");
     ConstExpr ignored;
     TRY_ASSIGN(bool is_const, ReadConstInstruction(r, op, ignored));
-    if (!is_const) TRY(SkipInstruction(r, op, at, depth));
+    if (!is_const)
+      TRY(SkipInstruction(r, op, at, depth));
   }
 }
 
@@ -187,15 +218,18 @@ Result<ConstExpr> ReadConstExpr(BinaryReader& r) {
     size_t at = r.pos();
     TRY_ASSIGN(uint8_t op, r.U8());
     if (op == 0x0B) {
-      if (depth == 0) break;
+      if (depth == 0)
+        break;
       --depth;
       continue;
     }
-    if (depth == 0) ++count;
+    if (depth == 0)
+      ++count;
     ConstExpr e;
     TRY_ASSIGN(bool is_const, ReadConstInstruction(r, op, e));
     if (is_const) {
-      if (count == 1 && depth == 0) first = e;
+      if (count == 1 && depth == 0)
+        first = e;
       continue;
     }
     non_constant = true;

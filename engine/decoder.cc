@@ -14,14 +14,25 @@ namespace {
 using decoder_internal::ReadConstExpr;
 
 enum SectionId : uint8_t {
-  kCustom = 0, kType = 1, kImport = 2, kFunction = 3, kTable = 4, kMemory = 5, kGlobal = 6,
-  kExport = 7, kStart = 8, kElem = 9, kCode = 10, kData = 11, kDataCount = 12,
+  kCustom = 0,
+  kType = 1,
+  kImport = 2,
+  kFunction = 3,
+  kTable = 4,
+  kMemory = 5,
+  kGlobal = 6,
+  kExport = 7,
+  kStart = 8,
+  kElem = 9,
+  kCode = 10,
+  kData = 11,
+  kDataCount = 12,
 };
 
 const char* SectionName(uint8_t id) {
-  static constexpr const char* kNames[] = {"custom", "type", "import", "function", "table",
-                                           "memory", "global", "export", "start", "element",
-                                           "code", "data", "data count"};
+  static constexpr const char* kNames[] = {"custom", "type",   "import",    "function", "table",
+                                           "memory", "global", "export",    "start",    "element",
+                                           "code",   "data",   "data count"};
   return id < std::size(kNames) ? kNames[id] : "unknown";
 }
 
@@ -29,17 +40,22 @@ const char* SectionName(uint8_t id) {
 // comes between element and code).
 int SectionOrder(uint8_t id) {
   switch (id) {
-    case kDataCount: return 10;
-    case kCode: return 11;
-    case kData: return 12;
-    default: return id;
+    case kDataCount:
+      return 10;
+    case kCode:
+      return 11;
+    case kData:
+      return 12;
+    default:
+      return id;
   }
 }
 
 Result<FuncType> ReadFuncType(BinaryReader& r) {
   size_t at = r.pos();
   TRY_ASSIGN(uint8_t form, r.TypeByte());
-  if (form != 0x60) return r.Fail(at, "malformed function type");
+  if (form != 0x60)
+    return r.Fail(at, "malformed function type");
   FuncType t;
   for (auto* list : {&t.params, &t.results}) {
     TRY_ASSIGN(uint32_t n, r.Len32());
@@ -64,7 +80,8 @@ Result<GlobalType> ReadGlobalType(BinaryReader& r) {
   TRY_ASSIGN(g.type, r.ReadValType());
   size_t at = r.pos();
   TRY_ASSIGN(uint8_t mut, r.U8());
-  if (mut > 1) return r.Fail(at, "malformed mutability");
+  if (mut > 1)
+    return r.Fail(at, "malformed mutability");
   g.mut = static_cast<Mutability>(mut);
   return g;
 }
@@ -173,7 +190,8 @@ Result<void> DecodeExportSection(BinaryReader& r, Module& m) {
     TRY_ASSIGN(e.name, r.Name());
     size_t at = r.pos();
     TRY_ASSIGN(uint8_t kind, r.U8());
-    if (kind > 3) return r.Fail(at, "malformed export kind");
+    if (kind > 3)
+      return r.Fail(at, "malformed export kind");
     e.kind = static_cast<ExternKind>(kind);
     TRY_ASSIGN(e.index, r.U32());
     m.exports.push_back(std::move(e));
@@ -183,32 +201,46 @@ Result<void> DecodeExportSection(BinaryReader& r, Module& m) {
 
 Result<void> DecodeCustomSection(BinaryReader& r, size_t end, Module& m) {
   Result<std::string> name = r.Name();
-  if (!name.ok()) return name.take_error();
-  if (r.pos() > end) return r.Fail(end, "unexpected end of section or function");
-  if (name.value().compare("name") == 0) decoder_internal::DecodeNameSection(r.bytes(), r.pos(), end, m);
+  if (!name.ok())
+    return name.take_error();
+  if (r.pos() > end)
+    return r.Fail(end, "unexpected end of section or function");
+  if (name.value().compare("name") == 0)
+    decoder_internal::DecodeNameSection(r.bytes(), r.pos(), end, m);
   r.Seek(end);
   return {};
 }
 
 Result<void> DecodeSectionPayload(uint8_t id, BinaryReader& r, size_t end, Module& m) {
   switch (id) {
-    case kCustom: return DecodeCustomSection(r, end, m);
-    case kType: return DecodeTypeSection(r, m);
-    case kImport: return DecodeImportSection(r, m);
-    case kFunction: return DecodeFunctionSection(r, m);
-    case kTable: return DecodeTableSection(r, m);
-    case kMemory: return DecodeMemorySection(r, m);
-    case kGlobal: return DecodeGlobalSection(r, m);
-    case kExport: return DecodeExportSection(r, m);
+    case kCustom:
+      return DecodeCustomSection(r, end, m);
+    case kType:
+      return DecodeTypeSection(r, m);
+    case kImport:
+      return DecodeImportSection(r, m);
+    case kFunction:
+      return DecodeFunctionSection(r, m);
+    case kTable:
+      return DecodeTableSection(r, m);
+    case kMemory:
+      return DecodeMemorySection(r, m);
+    case kGlobal:
+      return DecodeGlobalSection(r, m);
+    case kExport:
+      return DecodeExportSection(r, m);
     case kStart: {
       m.offsets.start = r.pos();
       TRY_ASSIGN(uint32_t f, r.U32());
       m.start = f;
       return {};
     }
-    case kElem: return decoder_internal::DecodeElemSection(r, m);
-    case kCode: return decoder_internal::DecodeCodeSection(r, m);
-    case kData: return decoder_internal::DecodeDataSection(r, m);
+    case kElem:
+      return decoder_internal::DecodeElemSection(r, m);
+    case kCode:
+      return decoder_internal::DecodeCodeSection(r, m);
+    case kData:
+      return decoder_internal::DecodeDataSection(r, m);
     case kDataCount: {
       TRY_ASSIGN(uint32_t n, r.U32());
       m.data_count = n;
@@ -223,9 +255,11 @@ Result<void> DecodeHeader(BinaryReader& top) {
   TRY_ASSIGN(uint32_t magic, top.Fixed32());
   uint32_t want;
   std::memcpy(&want, kMagic, 4);
-  if (magic != want) return top.Fail(0, "magic header not detected");
+  if (magic != want)
+    return top.Fail(0, "magic header not detected");
   TRY_ASSIGN(uint32_t version, top.Fixed32());
-  if (version != 1) return top.Fail(4, "unknown binary version");
+  if (version != 1)
+    return top.Fail(4, "unknown binary version");
   return {};
 }
 
@@ -240,9 +274,11 @@ Result<Module> DecodeModule(std::span<const uint8_t> bytes) {
   while (!top.AtEnd()) {
     size_t id_at = top.pos();
     TRY_ASSIGN(uint8_t id, top.U8());
-    if (id > kDataCount) return top.Fail(id_at, "malformed section id");
+    if (id > kDataCount)
+      return top.Fail(id_at, "malformed section id");
     if (id != kCustom) {
-      if (SectionOrder(id) <= last_order) return top.Fail(id_at, "unexpected content after last section");
+      if (SectionOrder(id) <= last_order)
+        return top.Fail(id_at, "unexpected content after last section");
       last_order = SectionOrder(id);
     }
     top.set_what(std::string(SectionName(id)) + " section");
@@ -256,7 +292,8 @@ Result<Module> DecodeModule(std::span<const uint8_t> bytes) {
     // bounds), and every read is still bounded by the binary.
     BinaryReader r(bytes, start, bytes.size(), top.what());
     TRY(DecodeSectionPayload(id, r, end, m));
-    if (r.pos() != end) return r.Fail(start, "section size mismatch");
+    if (r.pos() != end)
+      return r.Fail(start, "section size mismatch");
     top.Seek(end);
     top.set_what("module");
   }
@@ -266,7 +303,8 @@ Result<Module> DecodeModule(std::span<const uint8_t> bytes) {
     top.set_what("code section");
     return top.Fail(end, "function and code section have inconsistent lengths");
   }
-  for (size_t i = 0; i < defined; ++i) m.bodies[i].type_index = m.functions[m.num_imported_functions + i];
+  for (size_t i = 0; i < defined; ++i)
+    m.bodies[i].type_index = m.functions[m.num_imported_functions + i];
   if (m.data_count && *m.data_count != m.datas.size()) {
     top.set_what("data section");
     return top.Fail(end, "data count and data section have inconsistent lengths");

@@ -12,7 +12,8 @@ namespace {
 Error MissingEndError(const BinaryReader& body, size_t code_start, size_t body_start) {
   BinaryReader past(body.bytes(), code_start, body.bytes().size(), body.what());
   auto r = SkipToFunctionEnd(past);
-  if (!r.ok()) return r.take_error();
+  if (!r.ok())
+    return r.take_error();
   return body.Fail(body_start, "section size mismatch");
 }
 
@@ -20,7 +21,8 @@ Result<FunctionBody> ReadBody(BinaryReader& r, uint64_t num_params) {
   TRY_ASSIGN(uint32_t size, r.Len32());
   const size_t body_start = r.pos();
   const size_t body_end = body_start + size;
-  if (body_end > r.limit()) return r.EndError();
+  if (body_end > r.limit())
+    return r.EndError();
   BinaryReader b(r.bytes(), body_start, body_end, r.what());
 
   FunctionBody body;
@@ -32,15 +34,18 @@ Result<FunctionBody> ReadBody(BinaryReader& r, uint64_t num_params) {
     TRY_ASSIGN(uint32_t count, b.U32());
     TRY_ASSIGN(ValType type, b.ReadValType());
     total += count;
-    if (total > kMaxFunctionLocals) return b.Fail(locals_at, "too many locals");
+    if (total > kMaxFunctionLocals)
+      return b.Fail(locals_at, "too many locals");
     decls.emplace_back(count, type);
   }
   body.locals.reserve(total - num_params);
-  for (auto [count, type] : decls) body.locals.insert(body.locals.end(), count, type);
+  for (auto [count, type] : decls)
+    body.locals.insert(body.locals.end(), count, type);
 
   body.code_offset = b.pos();
   TRY_ASSIGN(auto code, b.Bytes(body_end - b.pos()));
-  if (code.empty() || code.back() != 0x0B) return MissingEndError(b, body.code_offset, body_start);
+  if (code.empty() || code.back() != 0x0B)
+    return MissingEndError(b, body.code_offset, body_start);
   body.code.assign(code.begin(), code.end());
   r.Seek(body_end);
   return body;

@@ -8,7 +8,8 @@ namespace {
 Result<ValType> ReadElemKind(BinaryReader& r) {
   size_t at = r.pos();
   TRY_ASSIGN(uint8_t kind, r.U8());
-  if (kind != 0x00) return r.Fail(at, "malformed element kind");
+  if (kind != 0x00)
+    return r.Fail(at, "malformed element kind");
   return ValType::kFuncRef;
 }
 
@@ -41,7 +42,8 @@ Result<ElemSegment> ReadElemSegment(BinaryReader& r) {
   ElemSegment seg;
   seg.binary_offset = r.pos();
   TRY_ASSIGN(uint32_t flags, r.U32());
-  if (flags > 7) return r.Fail(seg.binary_offset, "malformed elements segment kind");
+  if (flags > 7)
+    return r.Fail(seg.binary_offset, "malformed elements segment kind");
   // Bit 0: passive or declarative (bit 1 picks which); else active, with an
   // explicit table index when bit 1 is set. Bit 2: expressions, not indices.
   const bool not_active = flags & 1;

@@ -24,13 +24,22 @@ Value EvalConst(const ConstExpr& e, const Instance& inst) {
   Value v;
   v.bits = 0;
   switch (e.kind) {
-    case ConstExpr::Kind::kI32Const: return I32(static_cast<uint32_t>(e.bits));
-    case ConstExpr::Kind::kF32Const: v.bits = static_cast<uint32_t>(e.bits); return v;
+    case ConstExpr::Kind::kI32Const:
+      return I32(static_cast<uint32_t>(e.bits));
+    case ConstExpr::Kind::kF32Const:
+      v.bits = static_cast<uint32_t>(e.bits);
+      return v;
     case ConstExpr::Kind::kI64Const:
-    case ConstExpr::Kind::kF64Const: v.bits = e.bits; return v;
-    case ConstExpr::Kind::kRefNull: return NullRef();
-    case ConstExpr::Kind::kRefFunc: v.func = inst.functions[e.bits].get(); return v;
-    case ConstExpr::Kind::kGlobalGet: return inst.globals[e.bits]->value;
+    case ConstExpr::Kind::kF64Const:
+      v.bits = e.bits;
+      return v;
+    case ConstExpr::Kind::kRefNull:
+      return NullRef();
+    case ConstExpr::Kind::kRefFunc:
+      v.func = inst.functions[e.bits].get();
+      return v;
+    case ConstExpr::Kind::kGlobalGet:
+      return inst.globals[e.bits]->value;
   }
   return v;
 }
@@ -40,10 +49,18 @@ Result<void> LinkImports(Instance& inst, const Linker& linker) {
   for (const Import& im : m.imports) {
     TRY_ASSIGN(Extern e, ResolveImport(m, im, linker));
     switch (im.kind) {
-      case ExternKind::kFunction: inst.functions.push_back(std::move(e.func)); break;
-      case ExternKind::kTable: inst.tables.push_back(std::move(e.table)); break;
-      case ExternKind::kMemory: inst.memories.push_back(std::move(e.memory)); break;
-      case ExternKind::kGlobal: inst.globals.push_back(std::move(e.global)); break;
+      case ExternKind::kFunction:
+        inst.functions.push_back(std::move(e.func));
+        break;
+      case ExternKind::kTable:
+        inst.tables.push_back(std::move(e.table));
+        break;
+      case ExternKind::kMemory:
+        inst.memories.push_back(std::move(e.memory));
+        break;
+      case ExternKind::kGlobal:
+        inst.globals.push_back(std::move(e.global));
+        break;
     }
   }
   return {};
@@ -65,7 +82,8 @@ Result<void> AllocateDefinitions(Instance& inst, const InstanceOptions& options)
     const TableType& type = m.tables[i];
     if (type.limits.min > TableInstance::kMaxElements) {
       return Error{ErrorCode::kLimit, "table " + std::to_string(i) + ": minimum size " +
-                                          std::to_string(type.limits.min) + " exceeds capsa's limit of " +
+                                          std::to_string(type.limits.min) +
+                                          " exceeds capsa's limit of " +
                                           std::to_string(TableInstance::kMaxElements)};
     }
     auto t = std::make_shared<TableInstance>();
@@ -92,7 +110,8 @@ std::optional<Trap> InitElems(Instance& inst) {
   const Module& m = *inst.module;
   for (size_t i = 0; i < m.elems.size(); ++i) {
     const ElemSegment& seg = m.elems[i];
-    if (seg.mode == SegmentMode::kPassive) continue;
+    if (seg.mode == SegmentMode::kPassive)
+      continue;
     if (seg.mode == SegmentMode::kActive) {
       const uint64_t offset = EvalConst(seg.offset, inst).i32;
       TableInstance& table = *inst.tables[seg.table_index];
@@ -100,7 +119,8 @@ std::optional<Trap> InitElems(Instance& inst) {
       if (offset > table.elements.size() || n > table.elements.size() - offset) {
         return MakeTrap(TrapKind::kTableOutOfBounds);
       }
-      for (uint64_t k = 0; k < n; ++k) table.elements[offset + k] = EvalConst(seg.init[k], inst);
+      for (uint64_t k = 0; k < n; ++k)
+        table.elements[offset + k] = EvalConst(seg.init[k], inst);
     }
     inst.elem_dropped[i] = true;
   }
@@ -111,11 +131,14 @@ std::optional<Trap> InitDatas(Instance& inst) {
   const Module& m = *inst.module;
   for (size_t i = 0; i < m.datas.size(); ++i) {
     const DataSegment& seg = m.datas[i];
-    if (seg.mode != SegmentMode::kActive) continue;
+    if (seg.mode != SegmentMode::kActive)
+      continue;
     const uint64_t offset = EvalConst(seg.offset, inst).i32;
     LinearMemory& mem = *inst.memories[seg.memory_index];
-    if (!mem.InBounds(offset, seg.bytes.size())) return MakeTrap(TrapKind::kMemoryOutOfBounds);
-    if (!seg.bytes.empty()) std::memcpy(mem.data() + offset, seg.bytes.data(), seg.bytes.size());
+    if (!mem.InBounds(offset, seg.bytes.size()))
+      return MakeTrap(TrapKind::kMemoryOutOfBounds);
+    if (!seg.bytes.empty())
+      std::memcpy(mem.data() + offset, seg.bytes.data(), seg.bytes.size());
     inst.data_dropped[i] = true;
   }
   return std::nullopt;
@@ -123,7 +146,8 @@ std::optional<Trap> InitDatas(Instance& inst) {
 
 }  // namespace
 
-InstantiateOutcome Instantiate(std::shared_ptr<const Module> module, const Linker& linker,
+InstantiateOutcome Instantiate(std::shared_ptr<const Module> module,
+                               const Linker& linker,
                                const InstanceOptions& options) {
   InstantiateOutcome out;
   auto inst = std::make_unique<Instance>();
@@ -140,10 +164,12 @@ InstantiateOutcome Instantiate(std::shared_ptr<const Module> module, const Linke
   inst->elem_dropped.assign(inst->module->elems.size(), false);
   inst->data_dropped.assign(inst->module->datas.size(), false);
   out.trap = InitElems(*inst);
-  if (!out.trap) out.trap = InitDatas(*inst);
+  if (!out.trap)
+    out.trap = InitDatas(*inst);
   if (!out.trap && inst->module->start) {
     auto result = Invoke(*inst->functions[*inst->module->start], {});
-    if (auto* trap = std::get_if<Trap>(&result)) out.trap = std::move(*trap);
+    if (auto* trap = std::get_if<Trap>(&result))
+      out.trap = std::move(*trap);
   }
   out.instance = std::move(inst);
   return out;

@@ -30,11 +30,14 @@ inline LebResult DecodeUleb(const uint8_t* p, const uint8_t* end, unsigned bits)
   LebResult r;
   unsigned shift = 0;
   for (size_t i = 0;; ++i, shift += 7) {
-    if (shift >= bits) return {LebStatus::kTooLong, 0, i};
-    if (p + i >= end) return {LebStatus::kUnexpectedEnd, 0, i};
+    if (shift >= bits)
+      return {LebStatus::kTooLong, 0, i};
+    if (p + i >= end)
+      return {LebStatus::kUnexpectedEnd, 0, i};
     uint8_t b = p[i];
     unsigned remaining = bits - shift;
-    if (remaining < 7 && (b & 0x7F) >= (1u << remaining)) return {LebStatus::kTooLarge, 0, i};
+    if (remaining < 7 && (b & 0x7F) >= (1u << remaining))
+      return {LebStatus::kTooLarge, 0, i};
     r.value |= static_cast<uint64_t>(b & 0x7F) << shift;
     if ((b & 0x80) == 0) {
       r.length = i + 1;
@@ -48,19 +51,23 @@ inline LebResult DecodeSleb(const uint8_t* p, const uint8_t* end, unsigned bits)
   LebResult r;
   unsigned shift = 0;
   for (size_t i = 0;; ++i, shift += 7) {
-    if (shift >= bits) return {LebStatus::kTooLong, 0, i};
-    if (p + i >= end) return {LebStatus::kUnexpectedEnd, 0, i};
+    if (shift >= bits)
+      return {LebStatus::kTooLong, 0, i};
+    if (p + i >= end)
+      return {LebStatus::kUnexpectedEnd, 0, i};
     uint8_t b = p[i];
     unsigned remaining = bits - shift;
     if (remaining < 7) {
       // The bits at and above the sign bit must all equal the sign bit.
       uint8_t mask = static_cast<uint8_t>((0x7F << (remaining - 1)) & 0x7F);
-      if ((b & mask) != 0 && (b & mask) != mask) return {LebStatus::kTooLarge, 0, i};
+      if ((b & mask) != 0 && (b & mask) != mask)
+        return {LebStatus::kTooLarge, 0, i};
     }
     r.value |= static_cast<uint64_t>(b & 0x7F) << shift;
     if ((b & 0x80) == 0) {
       unsigned used = shift + 7;
-      if (used < 64 && (b & 0x40) != 0) r.value |= ~uint64_t{0} << used;
+      if (used < 64 && (b & 0x40) != 0)
+        r.value |= ~uint64_t{0} << used;
       r.length = i + 1;
       return r;
     }
@@ -69,10 +76,14 @@ inline LebResult DecodeSleb(const uint8_t* p, const uint8_t* end, unsigned bits)
 
 inline const char* LebStatusMessage(LebStatus s) {
   switch (s) {
-    case LebStatus::kOk: return "ok";
-    case LebStatus::kUnexpectedEnd: return "unexpected end";
-    case LebStatus::kTooLong: return "integer representation too long";
-    case LebStatus::kTooLarge: return "integer too large";
+    case LebStatus::kOk:
+      return "ok";
+    case LebStatus::kUnexpectedEnd:
+      return "unexpected end";
+    case LebStatus::kTooLong:
+      return "integer representation too long";
+    case LebStatus::kTooLarge:
+      return "integer too large";
   }
   return "?";
 }

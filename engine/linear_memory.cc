@@ -24,21 +24,28 @@ Error OsError(const char* what) {
 
 }  // namespace
 
-Result<std::shared_ptr<LinearMemory>> LinearMemory::Create(MemoryType type, int memfd, uint64_t max_bytes) {
+Result<std::shared_ptr<LinearMemory>> LinearMemory::Create(MemoryType type,
+                                                           int memfd,
+                                                           uint64_t max_bytes) {
   const uint64_t type_max = std::min(type.limits.max.value_or(kMaxPages), kMaxPages);
   const uint64_t max_pages = std::min(type_max, max_bytes / kPageSize);
   if (type.limits.min > max_pages) {
     return Error{ErrorCode::kLimit, "linear memory: minimum of " + std::to_string(type.limits.min) +
-                                        " pages exceeds the limit of " + std::to_string(max_pages) + " pages"};
+                                        " pages exceeds the limit of " + std::to_string(max_pages) +
+                                        " pages"};
   }
   if (memfd >= 0) {
     struct stat st;
-    if (fstat(memfd, &st) != 0) return OsError("fstat(memfd)");
+    if (fstat(memfd, &st) != 0)
+      return OsError("fstat(memfd)");
     // Guest memory starts zeroed; stale bytes in a reused memfd would leak into it.
-    if (st.st_size != 0) return Error{ErrorCode::kInvalid, "linear memory: the memfd must be empty"};
+    if (st.st_size != 0)
+      return Error{ErrorCode::kInvalid, "linear memory: the memfd must be empty"};
   }
-  void* base = mmap(nullptr, kReservationBytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (base == MAP_FAILED) return OsError("reserving 8 GiB of address space");
+  void* base = mmap(nullptr, kReservationBytes, PROT_NONE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (base == MAP_FAILED)
+    return OsError("reserving 8 GiB of address space");
 
   std::shared_ptr<LinearMemory> mem(new LinearMemory());
   mem->base_ = static_cast<uint8_t*>(base);
@@ -53,19 +60,23 @@ Result<std::shared_ptr<LinearMemory>> LinearMemory::Create(MemoryType type, int 
 }
 
 LinearMemory::~LinearMemory() {
-  if (base_ != nullptr) munmap(base_, reserved_);
+  if (base_ != nullptr)
+    munmap(base_, reserved_);
 }
 
 std::optional<uint64_t> LinearMemory::Grow(uint64_t delta_pages) {
   const uint64_t old_pages = pages_;
-  if (delta_pages > max_pages_ - pages_) return std::nullopt;
-  if (delta_pages == 0) return old_pages;
+  if (delta_pages > max_pages_ - pages_)
+    return std::nullopt;
+  if (delta_pages == 0)
+    return old_pages;
   const uint64_t old_size = old_pages * kPageSize;
   const uint64_t new_size = (old_pages + delta_pages) * kPageSize;
   const uint64_t delta_bytes = new_size - old_size;
   uint8_t* at = base_ + old_size;
   if (memfd_ >= 0) {
-    if (ftruncate(memfd_, static_cast<off_t>(new_size)) != 0) return std::nullopt;
+    if (ftruncate(memfd_, static_cast<off_t>(new_size)) != 0)
+      return std::nullopt;
     void* p = mmap(at, delta_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, memfd_,
                    static_cast<off_t>(old_size));
     if (p == MAP_FAILED) {

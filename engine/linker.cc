@@ -8,7 +8,10 @@ void Linker::Define(std::string module, std::string name, Extern value) {
   items_[{std::move(module), std::move(name)}] = std::move(value);
 }
 
-void Linker::DefineHostFunction(std::string module, std::string name, FuncType type, HostFunction fn) {
+void Linker::DefineHostFunction(std::string module,
+                                std::string name,
+                                FuncType type,
+                                HostFunction fn) {
   auto f = std::make_shared<FunctionInstance>();
   f->type = std::move(type);
   f->name = module + "." + name;
@@ -21,7 +24,8 @@ void Linker::DefineHostFunction(std::string module, std::string name, FuncType t
 
 void Linker::DefineInstance(const std::string& module, const Instance& instance) {
   for (const Export& ex : instance.module->exports) {
-    if (auto e = instance.FindExport(ex.name)) Define(module, ex.name, std::move(*e));
+    if (auto e = instance.FindExport(ex.name))
+      Define(module, ex.name, std::move(*e));
   }
 }
 
@@ -32,14 +36,23 @@ const Extern* Linker::Find(const std::string& module, const std::string& name) c
 
 std::optional<Extern> Instance::FindExport(const std::string& name) const {
   for (const Export& ex : module->exports) {
-    if (ex.name != name) continue;
+    if (ex.name != name)
+      continue;
     Extern e;
     e.kind = ex.kind;
     switch (ex.kind) {
-      case ExternKind::kFunction: e.func = functions.at(ex.index); break;
-      case ExternKind::kTable: e.table = tables.at(ex.index); break;
-      case ExternKind::kMemory: e.memory = memories.at(ex.index); break;
-      case ExternKind::kGlobal: e.global = globals.at(ex.index); break;
+      case ExternKind::kFunction:
+        e.func = functions[ex.index];
+        break;
+      case ExternKind::kTable:
+        e.table = tables[ex.index];
+        break;
+      case ExternKind::kMemory:
+        e.memory = memories[ex.index];
+        break;
+      case ExternKind::kGlobal:
+        e.global = globals[ex.index];
+        break;
     }
     return e;
   }
@@ -48,7 +61,8 @@ std::optional<Extern> Instance::FindExport(const std::string& name) const {
 
 FunctionInstance* Instance::FindExportedFunction(const std::string& name) const {
   auto e = FindExport(name);
-  if (!e || e->kind != ExternKind::kFunction) return nullptr;
+  if (!e || e->kind != ExternKind::kFunction)
+    return nullptr;
   return e->func.get();
 }
 
@@ -57,7 +71,8 @@ Instance::~Instance() = default;
 std::optional<uint64_t> TableInstance::Grow(uint64_t delta, Value init) {
   const uint64_t old = elements.size();
   const uint64_t max = std::min<uint64_t>(type.limits.max.value_or(kMaxElements), kMaxElements);
-  if (old > max || delta > max - old) return std::nullopt;
+  if (old > max || delta > max - old)
+    return std::nullopt;
   elements.resize(old + delta, init);
   type.limits.min = old + delta;
   return old;

@@ -30,11 +30,13 @@ Result<Names> ParseNames(BinaryReader& r) {
   int last_id = -1;
   while (!r.AtEnd()) {
     TRY_ASSIGN(uint8_t id, r.U8());
-    if (static_cast<int>(id) <= last_id) return r.Fail(r.pos(), "subsections out of order");
+    if (static_cast<int>(id) <= last_id)
+      return r.Fail(r.pos(), "subsections out of order");
     last_id = id;
     TRY_ASSIGN(uint32_t size, r.Len32());
     const size_t start = r.pos();
-    if (size > r.limit() - start) return r.EndError();
+    if (size > r.limit() - start)
+      return r.EndError();
     BinaryReader sub(r.bytes(), start, start + size, r.what());
     if (id == kModuleNameSubsection) {
       TRY_ASSIGN(names.module, sub.Name());
@@ -43,7 +45,8 @@ Result<Names> ParseNames(BinaryReader& r) {
     } else {
       sub.Seek(start + size);  // local names and extended-name subsections: unused
     }
-    if (sub.pos() != start + size) return r.Fail(start, "subsection size mismatch");
+    if (sub.pos() != start + size)
+      return r.Fail(start, "subsection size mismatch");
     r.Seek(start + size);
   }
   return names;
@@ -54,7 +57,8 @@ Result<Names> ParseNames(BinaryReader& r) {
 void DecodeNameSection(std::span<const uint8_t> bytes, size_t begin, size_t end, Module& m) {
   BinaryReader r(bytes, begin, end, "name section");
   auto names = ParseNames(r);
-  if (!names.ok()) return;
+  if (!names.ok())
+    return;
   m.name = std::move(names->module);
   m.function_names = std::move(names->functions);
 }

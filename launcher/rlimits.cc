@@ -19,8 +19,9 @@ Result<void> SetLimit(int resource, rlim_t value, const char* name) {
 
 }  // namespace
 
-Result<void> ApplyWorkerRlimits() {
+Result<void> ApplyWorkerRlimits(uint64_t max_memory_bytes) {
   TRY(SetLimit(RLIMIT_CORE, 0, "RLIMIT_CORE"));
+  TRY(SetLimit(RLIMIT_FSIZE, static_cast<rlim_t>(max_memory_bytes), "RLIMIT_FSIZE"));
   TRY(SetLimit(RLIMIT_NOFILE, kWorkerMaxFds, "RLIMIT_NOFILE"));
   return {};
 }

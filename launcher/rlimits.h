@@ -4,6 +4,8 @@
 
 #include <sys/resource.h>
 
+#include <cstdint>
+
 #include "engine/base/result.h"
 
 namespace capsa::launcher {
@@ -14,7 +16,10 @@ inline constexpr rlim_t kWorkerMaxFds = 5;
 // RLIMIT_CORE 0: a crashed worker leaves no core file holding guest memory.
 // RLIMIT_NOFILE kWorkerMaxFds: no new descriptors even if one were offered
 // (an SCM_RIGHTS message is refused by the client anyway).
+// RLIMIT_FSIZE max_memory_bytes: the memfd is a file, so the kernel itself
+// refuses (SIGXFSZ) to grow linear memory past --max-memory even if the
+// engine's own check were bypassed; the broker's mapping stays bounded too.
 // Both soft and hard, so the worker cannot raise them again.
-Result<void> ApplyWorkerRlimits();
+Result<void> ApplyWorkerRlimits(uint64_t max_memory_bytes);
 
 }  // namespace capsa::launcher

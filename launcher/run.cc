@@ -8,6 +8,10 @@
 #include <optional>
 #include <vector>
 
+#include <spdlog/cfg/env.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "caps/rights.h"
 #include "launcher/exit_codes.h"
 #include "launcher/fds.h"
@@ -35,6 +39,20 @@ void PrintLine(int fd, const std::string& message) {
 caps::DirRights RightsFor(policy::DirMode mode) {
   return mode == policy::DirMode::kReadWrite ? caps::DirRights::ReadWrite()
                                              : caps::DirRights::ReadOnly();
+}
+
+// Component diagnostics (spdlog) go to stderr — spdlog's default logger
+// writes to stdout, which is the guest's — and only errors by default: the
+// user sees the launcher's one verdict line and the denial reporter;
+// SPDLOG_LEVEL=debug (or warn, info) shows the rest. Inherited by both
+// children through fork.
+void ConfigureDiagnostics() {
+  auto logger = std::make_shared<spdlog::logger>(
+      "capsa", std::make_shared<spdlog::sinks::stderr_color_sink_st>());
+  logger->set_pattern("capsa: %l: %v");
+  spdlog::set_default_logger(std::move(logger));
+  spdlog::set_level(spdlog::level::err);
+  spdlog::cfg::load_env_levels();
 }
 
 // Everything a run holds before the children start.
@@ -81,6 +99,7 @@ RunHooks ProductionHooks() {
 }
 
 int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
+  ConfigureDiagnostics();
   std::unique_ptr<policy::AuditLog> audit;
   if (!request.audit_log_path.empty()) {
     Result<std::string> run_id = policy::NewRunId();

@@ -25,12 +25,12 @@ void WipeEnvironment() {
 
 }  // namespace
 
-LockdownStage LockDownWorker(int socket_fd, int memfd) {
+LockdownStage LockDownWorker(int socket_fd, int memfd, uint64_t max_memory_bytes) {
   const int keep[] = {socket_fd, memfd};
   static_assert(kWorkerMemfd == kWorkerSocketFd + 1);
   if (!KeepOnlyFds(keep, 2, kWorkerSocketFd)) return LockdownStage::kFds;
   WipeEnvironment();
-  if (!ApplyWorkerRlimits().ok()) return LockdownStage::kRlimits;
+  if (!ApplyWorkerRlimits(max_memory_bytes).ok()) return LockdownStage::kRlimits;
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return LockdownStage::kNoNewPrivs;
   const int persona = personality(0xffffffff);
   if (persona < 0 || (persona & READ_IMPLIES_EXEC) != 0) return LockdownStage::kPersonality;
@@ -41,7 +41,8 @@ LockdownStage LockDownWorker(int socket_fd, int memfd) {
 
 int WorkerMain(int socket_fd, int memfd, const policy::Limits& limits,
                const WorkerPayload& payload) {
-  if (LockDownWorker(socket_fd, memfd) != LockdownStage::kDone) {
+  const uint64_t max_memory = limits.max_memory_bytes.value_or(kDefaultMaxMemoryBytes);
+  if (LockDownWorker(socket_fd, memfd, max_memory) != LockdownStage::kDone) {
     return kWorkerStatusLockdownFailed;
   }
   WorkerContext ctx;

@@ -9,7 +9,7 @@
 //   2. the launcher's environment strings are wiped from this address space
 //      (the worker is forked, not exec'd, and must not be able to read the
 //      user's environment — the guest gets only --env);
-//   3. rlimits (rlimits.h);
+//   3. rlimits (rlimits.h), including the memfd's size cap;
 //   4. PR_SET_NO_NEW_PRIVS, and a refusal to run with READ_IMPLIES_EXEC
 //      (it would make every PROT_READ mapping executable behind the
 //      filter's back);
@@ -17,6 +17,7 @@
 // Only then does the payload run, and only the payload touches the module.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 
 #include "policy/policy.h"
@@ -51,9 +52,13 @@ enum class LockdownStage : uint8_t {
   kSeccomp,
 };
 
+// Linear memory's hard ceiling without --max-memory: 4 GiB, all of wasm32.
+inline constexpr uint64_t kDefaultMaxMemoryBytes = 4ull << 30;
+
 // Steps 1–5 above on the calling (freshly forked, single-threaded) process.
 // Returns the first stage that failed, or kDone. Not reversible.
-LockdownStage LockDownWorker(int socket_fd, int memfd);
+LockdownStage LockDownWorker(int socket_fd, int memfd,
+                             uint64_t max_memory_bytes = kDefaultMaxMemoryBytes);
 
 // The body of the forked worker: lockdown, then the payload. Returns the
 // exit status for _exit.

@@ -44,23 +44,32 @@ std::vector<MalformedCase> MalformedCases() {
       {"SectionIdOverlong", Cat({kHeader, {0x80, 0x01, 0x00}}), "malformed section id"},
       {"DuplicateTypeSection", Cat({kHeader, Sec(1, Vec({})), Sec(1, Vec({}))}),
        "unexpected content after last section"},
-      {"FunctionBeforeType", Wasm({FuncSec({}), TypeSec({})}), "unexpected content after last section"},
-      {"DataCountAfterCode", Wasm({EmptyBodies(0), Sec(12, {0x00})}), "unexpected content after last section"},
-      {"SectionTooLong", Wasm({Sec(1, Cat({Vec({kTypeVoid}), kTypeVoid}))}), "section size mismatch"},
-      {"SectionPastEnd", Cat({kHeader, {0x01, 0x07, 0x02, 0x60, 0x00, 0x00}}), "length out of bounds"},
-      {"CountPastSection", Cat({kHeader, {0x05, 0x01, 0x01}}), "unexpected end of section or function"},
-      {"SectionSizeTooLarge", Cat({kHeader, {0x01, 0x80, 0x80, 0x80, 0x80, 0x10}}), "integer too large"},
-      {"U32Overlong", Wasm({Sec(1, {0x80, 0x80, 0x80, 0x80, 0x80, 0x00})}), "integer representation too long"},
+      {"FunctionBeforeType", Wasm({FuncSec({}), TypeSec({})}),
+       "unexpected content after last section"},
+      {"DataCountAfterCode", Wasm({EmptyBodies(0), Sec(12, {0x00})}),
+       "unexpected content after last section"},
+      {"SectionTooLong", Wasm({Sec(1, Cat({Vec({kTypeVoid}), kTypeVoid}))}),
+       "section size mismatch"},
+      {"SectionPastEnd", Cat({kHeader, {0x01, 0x07, 0x02, 0x60, 0x00, 0x00}}),
+       "length out of bounds"},
+      {"CountPastSection", Cat({kHeader, {0x05, 0x01, 0x01}}),
+       "unexpected end of section or function"},
+      {"SectionSizeTooLarge", Cat({kHeader, {0x01, 0x80, 0x80, 0x80, 0x80, 0x10}}),
+       "integer too large"},
+      {"U32Overlong", Wasm({Sec(1, {0x80, 0x80, 0x80, 0x80, 0x80, 0x00})}),
+       "integer representation too long"},
       {"U32TooLarge", Wasm({Sec(1, {0x80, 0x80, 0x80, 0x80, 0x70})}), "integer too large"},
       {"S32TooLarge", Wasm({Sec(6, Vec({{0x7F, 0x00, 0x41, 0x80, 0x80, 0x80, 0x80, 0x70, 0x0B}}))}),
        "integer too large"},
-      {"S32NegativeTooLarge", Wasm({Sec(6, Vec({{0x7F, 0x00, 0x41, 0xFF, 0xFF, 0xFF, 0xFF, 0x4F, 0x0B}}))}),
+      {"S32NegativeTooLarge",
+       Wasm({Sec(6, Vec({{0x7F, 0x00, 0x41, 0xFF, 0xFF, 0xFF, 0xFF, 0x4F, 0x0B}}))}),
        "integer too large"},
       {"S64Overlong",
-       Wasm({Sec(6, Vec({{0x7E, 0x00, 0x42, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00,
-                          0x0B}}))}),
+       Wasm({Sec(6, Vec({{0x7E, 0x00, 0x42, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                          0x80, 0x00, 0x0B}}))}),
        "integer representation too long"},
-      {"ExportNameBadUtf8", Wasm({Sec(7, Vec({{0x01, 0x80, 0x00, 0x00}}))}), "malformed UTF-8 encoding"},
+      {"ExportNameBadUtf8", Wasm({Sec(7, Vec({{0x01, 0x80, 0x00, 0x00}}))}),
+       "malformed UTF-8 encoding"},
       {"ImportNameOverlongUtf8", Wasm({Sec(2, Vec({{0x02, 0xC0, 0x80, 0x00, 0x00, 0x00}}))}),
        "malformed UTF-8 encoding"},
       {"ImportNameSurrogate", Wasm({Sec(2, Vec({{0x03, 0xED, 0xA0, 0x80, 0x00, 0x00, 0x00}}))}),
@@ -70,7 +79,8 @@ std::vector<MalformedCase> MalformedCases() {
       {"NameLengthOutOfBounds", Wasm({Sec(7, {0x01, 0x0A, 0x61})}), "length out of bounds"},
       {"FunctionWithoutCode", Wasm({TypeSec({kTypeVoid}), FuncSec({{0x00}})}),
        "function and code section have inconsistent lengths"},
-      {"CodeWithoutFunction", Wasm({EmptyBodies(1)}), "function and code section have inconsistent lengths"},
+      {"CodeWithoutFunction", Wasm({EmptyBodies(1)}),
+       "function and code section have inconsistent lengths"},
       {"DataCountMismatch", Wasm({kMem1, Sec(12, {0x01})}),
        "data count and data section have inconsistent lengths"},
       {"TooManyLocalsSpec",
@@ -85,38 +95,49 @@ std::vector<MalformedCase> MalformedCases() {
        Wasm({TypeSec({kTypeVoid}), FuncSec({{0x00}}),
              Sec(10, Vec({{0x0A, 0x02, 0x80, 0x80, 0x80, 0x80, 0x10, 0x7F, 0x02, 0x7E, 0x0B}}))}),
        "integer too large"},
-      {"BodyMissingEndAtEof", Cat({kHeader, kOneFunc, {0x0A, 0x06, 0x01, 0x04, 0x00, 0x41, 0x01, 0x1A}}),
+      {"BodyMissingEndAtEof",
+       Cat({kHeader, kOneFunc, {0x0A, 0x06, 0x01, 0x04, 0x00, 0x41, 0x01, 0x1A}}),
        "unexpected end of section or function"},
       {"BodyMissingEnd",
-       Cat({kHeader, TypeSec({kTypeVoid}), FuncSec({{0x00}, {0x00}}),
+       Cat({kHeader,
+            TypeSec({kTypeVoid}),
+            FuncSec({{0x00}, {0x00}}),
             {0x0A, 0x0C, 0x02, 0x04, 0x00, 0x41, 0x01, 0x1A, 0x05, 0x00, 0x41, 0x01, 0x1A, 0x0B}}),
        "END opcode expected"},
-      {"BodyPastFile", Cat({kHeader, kOneFunc, {0x0A, 0x04, 0x01, 0x05, 0x00, 0x0B}}), "length out of bounds"},
-      {"BodyPastSection", Cat({kHeader, kOneFunc, {0x0A, 0x04, 0x01, 0x05, 0x00, 0x0B}, Sec(0, Str("x"))}),
+      {"BodyPastFile", Cat({kHeader, kOneFunc, {0x0A, 0x04, 0x01, 0x05, 0x00, 0x0B}}),
+       "length out of bounds"},
+      {"BodyPastSection",
+       Cat({kHeader, kOneFunc, {0x0A, 0x04, 0x01, 0x05, 0x00, 0x0B}, Sec(0, Str("x"))}),
        "section size mismatch"},
       {"LebPastSection", Cat({kHeader, {0x01, 0x01, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00}}),
        "integer representation too long"},
-      {"NamePastSection", Cat({kHeader, {0x00, 0x01, 0x01, 0x61}}), "unexpected end of section or function"},
-      {"ConstExprPastSection", Cat({kHeader, {0x06, 0x05, 0x01, 0x7F, 0x00, 0x41, 0x00}, EmptyBodies(0)}),
+      {"NamePastSection", Cat({kHeader, {0x00, 0x01, 0x01, 0x61}}),
+       "unexpected end of section or function"},
+      {"ConstExprPastSection",
+       Cat({kHeader, {0x06, 0x05, 0x01, 0x7F, 0x00, 0x41, 0x00}, EmptyBodies(0)}),
        "illegal opcode"},
       {"LimitsFlag2", Wasm({Sec(5, Vec({{0x02, 0x00}}))}), "integer too large"},
       {"TableLimitsFlag8", Wasm({Sec(4, Vec({{0x70, 0x08, 0x00}}))}), "integer too large"},
       {"ImportKind4", Wasm({Sec(2, Vec({{0x00, 0x00, 0x04}}))}), "malformed import kind"},
       {"ExportKind4", Wasm({Sec(7, Vec({{0x00, 0x04, 0x00}}))}), "malformed export kind"},
-      {"GlobalMutability2", Wasm({Sec(6, Vec({Cat({{0x7F, 0x02}, I32Const(0)})}))}), "malformed mutability"},
+      {"GlobalMutability2", Wasm({Sec(6, Vec({Cat({{0x7F, 0x02}, I32Const(0)})}))}),
+       "malformed mutability"},
       {"FuncTypeForm", Wasm({TypeSec({{0x61, 0x00, 0x00}})}), "malformed function type"},
       {"ValueType", Wasm({TypeSec({{0x60, 0x01, 0x40, 0x00}})}), "malformed value type"},
       {"V128Param", Wasm({TypeSec({{0x60, 0x01, 0x7B, 0x00}})}), "v128", ErrorCode::kUnsupported},
       {"TableRefType", Wasm({Sec(4, Vec({{0x7F, 0x00, 0x00}}))}), "malformed reference type"},
-      {"RefNullType", Wasm({Sec(6, Vec({{0x70, 0x00, 0xD0, 0x7F, 0x0B}}))}), "malformed reference type"},
+      {"RefNullType", Wasm({Sec(6, Vec({{0x70, 0x00, 0xD0, 0x7F, 0x0B}}))}),
+       "malformed reference type"},
       {"ElemFlags8", Wasm({Sec(9, Vec({{0x08}}))}), "malformed elements segment kind"},
       {"ElemKind1", Wasm({Sec(9, Vec({{0x01, 0x01, 0x00}}))}), "malformed element kind"},
       {"ElemRefType", Wasm({Sec(9, Vec({{0x05, 0x7F, 0x00}}))}), "malformed reference type"},
       {"DataFlags3", Wasm({kMem1, Sec(11, Vec({{0x03}}))}), "malformed data segment kind"},
-      {"DataBytesShort", Cat({kHeader, kMem1, {0x0B, 0x0C, 0x01, 0x00, 0x41, 0x03, 0x0B, 0x07}, Bytes(6, 0x61)}),
+      {"DataBytesShort",
+       Cat({kHeader, kMem1, {0x0B, 0x0C, 0x01, 0x00, 0x41, 0x03, 0x0B, 0x07}, Bytes(6, 0x61)}),
        "unexpected end of section or function"},
       {"ConstExprIllegalOpcode", Wasm({Sec(6, Vec({{0x7F, 0x00, 0xFF, 0x0B}}))}), "illegal opcode"},
-      {"ConstExprUnterminated", Cat({kHeader, {0x06, 0x04, 0x01, 0x7F, 0x00, 0x41}}), "unexpected end"},
+      {"ConstExprUnterminated", Cat({kHeader, {0x06, 0x04, 0x01, 0x7F, 0x00, 0x41}}),
+       "unexpected end"},
   };
 }
 
@@ -133,7 +154,9 @@ TEST_P(MalformedTest, IsRejectedWithSpecWording) {
   EXPECT_NE(r.error().message.find(", offset 0x"), std::string::npos) << r.error().message;
 }
 
-INSTANTIATE_TEST_SUITE_P(Decoder, MalformedTest, ::testing::ValuesIn(MalformedCases()),
+INSTANTIATE_TEST_SUITE_P(Decoder,
+                         MalformedTest,
+                         ::testing::ValuesIn(MalformedCases()),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(DecoderTest, LocatesErrorsBySectionAndOffset) {
@@ -197,24 +220,24 @@ TEST(DecoderTest, AllEightElementEncodings) {
   const Bytes ref_func1 = {0xD2, 0x01, 0x0B};
   const Bytes null_ext = {0xD0, 0x6F, 0x0B};
   Bytes elems = Vec({
-      Cat({{0x00}, off, Vec({{0x01}, {0x00}})}),              // active table 0, func indices
-      Cat({{0x01, 0x00}, Vec({{0x01}})}),                     // passive, elemkind, indices
-      Cat({{0x02, 0x01}, off, {0x00}, Vec({{0x00}})}),        // active table 1, elemkind, indices
-      Cat({{0x03, 0x00}, Vec({{0x01}})}),                     // declarative, indices
-      Cat({{0x04}, off, Vec({ref_func1})}),                   // active table 0, exprs
-      Cat({{0x05, 0x6F}, Vec({null_ext, null_ext})}),         // passive externref exprs
-      Cat({{0x06, 0x01}, off, {0x70}, Vec({ref_func1})}),     // active table 1, reftype, exprs
-      Cat({{0x07, 0x70}, Vec({ref_func1})}),                  // declarative exprs
+      Cat({{0x00}, off, Vec({{0x01}, {0x00}})}),           // active table 0, func indices
+      Cat({{0x01, 0x00}, Vec({{0x01}})}),                  // passive, elemkind, indices
+      Cat({{0x02, 0x01}, off, {0x00}, Vec({{0x00}})}),     // active table 1, elemkind, indices
+      Cat({{0x03, 0x00}, Vec({{0x01}})}),                  // declarative, indices
+      Cat({{0x04}, off, Vec({ref_func1})}),                // active table 0, exprs
+      Cat({{0x05, 0x6F}, Vec({null_ext, null_ext})}),      // passive externref exprs
+      Cat({{0x06, 0x01}, off, {0x70}, Vec({ref_func1})}),  // active table 1, reftype, exprs
+      Cat({{0x07, 0x70}, Vec({ref_func1})}),               // declarative exprs
   });
-  auto r = DecodeModule(Wasm({TypeSec({kTypeVoid}), FuncSec({{0x00}, {0x00}}),
-                              Sec(4, Vec({{0x70, 0x00, 0x02}, {0x70, 0x00, 0x02}})), Sec(9, elems),
-                              EmptyBodies(2)}));
+  auto r = DecodeModule(
+      Wasm({TypeSec({kTypeVoid}), FuncSec({{0x00}, {0x00}}),
+            Sec(4, Vec({{0x70, 0x00, 0x02}, {0x70, 0x00, 0x02}})), Sec(9, elems), EmptyBodies(2)}));
   ASSERT_TRUE(r.ok()) << r.error().message;
   const auto& e = r->elems;
   ASSERT_EQ(e.size(), 8u);
-  const SegmentMode kModes[] = {SegmentMode::kActive, SegmentMode::kPassive, SegmentMode::kActive,
-                                SegmentMode::kDeclarative, SegmentMode::kActive, SegmentMode::kPassive,
-                                SegmentMode::kActive, SegmentMode::kDeclarative};
+  const SegmentMode kModes[] = {
+      SegmentMode::kActive, SegmentMode::kPassive, SegmentMode::kActive, SegmentMode::kDeclarative,
+      SegmentMode::kActive, SegmentMode::kPassive, SegmentMode::kActive, SegmentMode::kDeclarative};
   const uint32_t kTables[] = {0, 0, 1, 0, 0, 0, 1, 0};
   for (size_t i = 0; i < 8; ++i) {
     EXPECT_EQ(e[i].mode, kModes[i]) << i;
@@ -254,12 +277,15 @@ TEST(DecoderTest, NonConstantExpressionsDecodeButAreFlagged) {
   EXPECT_EQ(r->global_inits[2].problem, ConstExpr::Problem::kWrongArity);
 }
 
-Bytes NameSection(const Bytes& subsections) { return Sec(0, Cat({Str("name"), subsections})); }
+Bytes NameSection(const Bytes& subsections) {
+  return Sec(0, Cat({Str("name"), subsections}));
+}
 
 TEST(DecoderTest, NameSectionGivesFunctionNames) {
   Bytes funcs = Vec({Cat({{0x00}, Str("first")}), Cat({{0x01}, Str("second")})});
   Bytes names = NameSection(Cat({Sec(0, Str("mod")), Sec(1, funcs)}));
-  auto r = DecodeModule(Wasm({TypeSec({kTypeVoid}), FuncSec({{0x00}, {0x00}}), EmptyBodies(2), names}));
+  auto r =
+      DecodeModule(Wasm({TypeSec({kTypeVoid}), FuncSec({{0x00}, {0x00}}), EmptyBodies(2), names}));
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->name, "mod");
   EXPECT_EQ(r->FunctionName(0), "first");
@@ -269,10 +295,10 @@ TEST(DecoderTest, NameSectionGivesFunctionNames) {
 
 TEST(DecoderTest, MalformedNameSectionIsIgnored) {
   const Bytes bad[] = {
-      NameSection(Sec(1, {0x05, 0x00})),                           // count past the end
-      NameSection(Sec(1, Vec({Cat({{0x00}, {0x01, 0xFF}})}))),     // bad UTF-8
-      NameSection(Cat({Sec(1, Vec({})), Sec(0, Str("late"))})),    // out of order
-      NameSection({0x01, 0x09, 0x00}),                             // subsection past end
+      NameSection(Sec(1, {0x05, 0x00})),                         // count past the end
+      NameSection(Sec(1, Vec({Cat({{0x00}, {0x01, 0xFF}})}))),   // bad UTF-8
+      NameSection(Cat({Sec(1, Vec({})), Sec(0, Str("late"))})),  // out of order
+      NameSection({0x01, 0x09, 0x00}),                           // subsection past end
   };
   for (const Bytes& names : bad) {
     auto r = DecodeModule(Wasm({TypeSec({kTypeVoid}), FuncSec({{0x00}}), EmptyBodies(1), names}));
@@ -284,8 +310,8 @@ TEST(DecoderTest, MalformedNameSectionIsIgnored) {
 
 TEST(DecoderTest, CustomSectionsMayAppearAnywhere) {
   Bytes custom = Sec(0, Cat({Str("x"), {1, 2, 3}}));
-  auto r = DecodeModule(Wasm({custom, TypeSec({kTypeVoid}), custom, FuncSec({{0x00}}), custom,
-                              EmptyBodies(1), custom}));
+  auto r = DecodeModule(Wasm(
+      {custom, TypeSec({kTypeVoid}), custom, FuncSec({{0x00}}), custom, EmptyBodies(1), custom}));
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->bodies.size(), 1u);
 }

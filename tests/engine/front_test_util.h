@@ -18,7 +18,8 @@ inline Bytes Leb(uint64_t v) {
   do {
     uint8_t b = v & 0x7F;
     v >>= 7;
-    if (v) b |= 0x80;
+    if (v)
+      b |= 0x80;
     out.push_back(b);
   } while (v);
   return out;
@@ -26,38 +27,50 @@ inline Bytes Leb(uint64_t v) {
 
 inline Bytes Cat(std::initializer_list<Bytes> parts) {
   Bytes out;
-  for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
+  for (const Bytes& p : parts)
+    out.insert(out.end(), p.begin(), p.end());
   return out;
 }
 
-inline Bytes Str(const std::string& s) { return Cat({Leb(s.size()), Bytes(s.begin(), s.end())}); }
+inline Bytes Str(const std::string& s) {
+  return Cat({Leb(s.size()), Bytes(s.begin(), s.end())});
+}
 
 // A vector: count, then the items.
 inline Bytes Vec(std::initializer_list<Bytes> items) {
   Bytes out = Leb(items.size());
-  for (const Bytes& i : items) out.insert(out.end(), i.begin(), i.end());
+  for (const Bytes& i : items)
+    out.insert(out.end(), i.begin(), i.end());
   return out;
 }
 
 // A section with a correct size.
-inline Bytes Sec(uint8_t id, const Bytes& payload) { return Cat({{id}, Leb(payload.size()), payload}); }
+inline Bytes Sec(uint8_t id, const Bytes& payload) {
+  return Cat({{id}, Leb(payload.size()), payload});
+}
 
 // Header + sections.
 inline Bytes Wasm(std::initializer_list<Bytes> sections = {}) {
   Bytes out = {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00};
-  for (const Bytes& s : sections) out.insert(out.end(), s.begin(), s.end());
+  for (const Bytes& s : sections)
+    out.insert(out.end(), s.begin(), s.end());
   return out;
 }
 
 // Common pieces.
-inline const Bytes kTypeVoid = {0x60, 0x00, 0x00};            // [] -> []
+inline const Bytes kTypeVoid = {0x60, 0x00, 0x00};             // [] -> []
 inline const Bytes kTypeI32ToVoid = {0x60, 0x01, 0x7F, 0x00};  // [i32] -> []
-inline Bytes TypeSec(std::initializer_list<Bytes> types) { return Sec(1, Vec(types)); }
-inline Bytes FuncSec(std::initializer_list<Bytes> type_indices) { return Sec(3, Vec(type_indices)); }
+inline Bytes TypeSec(std::initializer_list<Bytes> types) {
+  return Sec(1, Vec(types));
+}
+inline Bytes FuncSec(std::initializer_list<Bytes> type_indices) {
+  return Sec(3, Vec(type_indices));
+}
 // Code section of `n` empty bodies (no locals, just `end`).
 inline Bytes EmptyBodies(size_t n) {
   Bytes payload = Leb(n);
-  for (size_t i = 0; i < n; ++i) payload.insert(payload.end(), {0x02, 0x00, 0x0B});
+  for (size_t i = 0; i < n; ++i)
+    payload.insert(payload.end(), {0x02, 0x00, 0x0B});
   return Sec(10, payload);
 }
 inline Bytes I32Const(int32_t v) {
@@ -69,7 +82,8 @@ inline Bytes I32Const(int32_t v) {
     x >>= 7;
     bool done = (x == 0 && !(b & 0x40)) || (x == -1 && (b & 0x40));
     out.push_back(done ? b : (b | 0x80));
-    if (done) break;
+    if (done)
+      break;
   }
   out.push_back(0x0B);
   return out;

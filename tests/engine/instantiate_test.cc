@@ -34,7 +34,8 @@ std::shared_ptr<LinearMemory> Memory(uint64_t min, std::optional<uint64_t> max =
   return m.ok() ? m.value() : nullptr;
 }
 
-std::shared_ptr<TableInstance> Table(uint64_t size, std::optional<uint64_t> max = std::nullopt,
+std::shared_ptr<TableInstance> Table(uint64_t size,
+                                     std::optional<uint64_t> max = std::nullopt,
                                      ValType elem = ValType::kFuncRef) {
   auto t = std::make_shared<TableInstance>();
   t->type = TableType{elem, Limits{size, max}};
@@ -49,19 +50,38 @@ std::shared_ptr<GlobalInstance> Global(ValType type, Mutability mut, Value v) {
   return g;
 }
 
-Extern AsExtern(std::shared_ptr<LinearMemory> m) { Extern e; e.kind = ExternKind::kMemory; e.memory = std::move(m); return e; }
-Extern AsExtern(std::shared_ptr<TableInstance> t) { Extern e; e.kind = ExternKind::kTable; e.table = std::move(t); return e; }
-Extern AsExtern(std::shared_ptr<GlobalInstance> g) { Extern e; e.kind = ExternKind::kGlobal; e.global = std::move(g); return e; }
+Extern AsExtern(std::shared_ptr<LinearMemory> m) {
+  Extern e;
+  e.kind = ExternKind::kMemory;
+  e.memory = std::move(m);
+  return e;
+}
+Extern AsExtern(std::shared_ptr<TableInstance> t) {
+  Extern e;
+  e.kind = ExternKind::kTable;
+  e.table = std::move(t);
+  return e;
+}
+Extern AsExtern(std::shared_ptr<GlobalInstance> g) {
+  Extern e;
+  e.kind = ExternKind::kGlobal;
+  e.global = std::move(g);
+  return e;
+}
 
 HostFunction Nop() {
-  return [](CallContext&, std::span<const Value>, std::span<Value>) -> std::optional<Trap> { return std::nullopt; };
+  return [](CallContext&, std::span<const Value>, std::span<Value>) -> std::optional<Trap> {
+    return std::nullopt;
+  };
 }
 
 // A module importing one of each kind from "env".
 Bytes ImportsEveryKind() {
-  return Wasm({TypeSec({kTypeI32ToVoid}),
-               Sec(2, Vec({Import("env", "f", {0x00, 0x00}), Import("env", "t", {0x01, 0x70, 0x01, 0x02, 0x08}),
-                           Import("env", "m", {0x02, 0x01, 0x01, 0x04}), Import("env", "g", {0x03, 0x7E, 0x00})}))});
+  return Wasm(
+      {TypeSec({kTypeI32ToVoid}), Sec(2, Vec({Import("env", "f", {0x00, 0x00}),
+                                              Import("env", "t", {0x01, 0x70, 0x01, 0x02, 0x08}),
+                                              Import("env", "m", {0x02, 0x01, 0x01, 0x04}),
+                                              Import("env", "g", {0x03, 0x7E, 0x00})}))});
 }
 
 Linker EveryKindLinker() {
@@ -107,11 +127,13 @@ TEST(InstantiateTest, EachImportMismatchIsUnlinkable) {
       {"TableTooSmall", "t", AsExtern(Table(1, 8)), "incompatible import type"},
       {"TableNoMax", "t", AsExtern(Table(3)), "incompatible import type"},
       {"TableMaxTooLarge", "t", AsExtern(Table(3, 9)), "incompatible import type"},
-      {"TableElemType", "t", AsExtern(Table(3, 8, ValType::kExternRef)), "incompatible import type"},
+      {"TableElemType", "t", AsExtern(Table(3, 8, ValType::kExternRef)),
+       "incompatible import type"},
       {"MemoryTooSmall", "m", AsExtern(Memory(0, 4)), "incompatible import type"},
       {"MemoryNoMax", "m", AsExtern(Memory(1)), "incompatible import type"},
       {"MemoryMaxTooLarge", "m", AsExtern(Memory(1, 5)), "incompatible import type"},
-      {"GlobalType", "g", AsExtern(Global(ValType::kI32, Mutability::kConst, I32(0))), "incompatible import type"},
+      {"GlobalType", "g", AsExtern(Global(ValType::kI32, Mutability::kConst, I32(0))),
+       "incompatible import type"},
       {"GlobalMutability", "g", AsExtern(Global(ValType::kI64, Mutability::kVar, I64(0))),
        "incompatible import type"},
   };
@@ -124,8 +146,10 @@ TEST(InstantiateTest, EachImportMismatchIsUnlinkable) {
     ASSERT_TRUE(out.error) << c.name;
     EXPECT_FALSE(out.instance) << c.name;
     EXPECT_EQ(out.error->code, ErrorCode::kUnlinkable) << c.name;
-    EXPECT_NE(out.error->message.find(c.message), std::string::npos) << c.name << ": " << out.error->message;
-    EXPECT_NE(out.error->message.find(std::string("\"env\".\"") + c.import + "\""), std::string::npos)
+    EXPECT_NE(out.error->message.find(c.message), std::string::npos)
+        << c.name << ": " << out.error->message;
+    EXPECT_NE(out.error->message.find(std::string("\"env\".\"") + c.import + "\""),
+              std::string::npos)
         << out.error->message;
   }
 }
@@ -143,16 +167,18 @@ TEST(InstantiateTest, MissingImportIsUnknown) {
 TEST(InstantiateTest, InstancesImportEachOther) {
   // A exports a function, a table, a memory and a global; B imports them back
   // through the linker, as the spec tests' `register` does.
-  Bytes a_bytes = Wasm({TypeSec({kTypeVoid}), FuncSec({{0x00}}), Sec(4, Vec({{0x70, 0x00, 0x02}})),
-                        Sec(5, Vec({{0x00, 0x01}})), Sec(6, Vec({Cat({{0x7F, 0x01}, I32Const(42)})})),
-                        Sec(7, Vec({Cat({Str("f"), {0x00, 0x00}}), Cat({Str("t"), {0x01, 0x00}}),
-                                    Cat({Str("m"), {0x02, 0x00}}), Cat({Str("g"), {0x03, 0x00}})})),
-                        EmptyBodies(1)});
-  Bytes b_bytes = Wasm({TypeSec({kTypeVoid}),
-                        Sec(2, Vec({Import("A", "f", {0x00, 0x00}), Import("A", "t", {0x01, 0x70, 0x00, 0x02}),
-                                    Import("A", "m", {0x02, 0x00, 0x01}), Import("A", "g", {0x03, 0x7F, 0x01})})),
-                        Sec(9, Vec({Cat({{0x00}, I32Const(1), Vec({{0x00}})})})),
-                        Sec(11, Vec({Cat({{0x00}, I32Const(3), Str("B!")})}))});
+  Bytes a_bytes =
+      Wasm({TypeSec({kTypeVoid}), FuncSec({{0x00}}), Sec(4, Vec({{0x70, 0x00, 0x02}})),
+            Sec(5, Vec({{0x00, 0x01}})), Sec(6, Vec({Cat({{0x7F, 0x01}, I32Const(42)})})),
+            Sec(7, Vec({Cat({Str("f"), {0x00, 0x00}}), Cat({Str("t"), {0x01, 0x00}}),
+                        Cat({Str("m"), {0x02, 0x00}}), Cat({Str("g"), {0x03, 0x00}})})),
+            EmptyBodies(1)});
+  Bytes b_bytes = Wasm(
+      {TypeSec({kTypeVoid}),
+       Sec(2, Vec({Import("A", "f", {0x00, 0x00}), Import("A", "t", {0x01, 0x70, 0x00, 0x02}),
+                   Import("A", "m", {0x02, 0x00, 0x01}), Import("A", "g", {0x03, 0x7F, 0x01})})),
+       Sec(9, Vec({Cat({{0x00}, I32Const(1), Vec({{0x00}})})})),
+       Sec(11, Vec({Cat({{0x00}, I32Const(3), Str("B!")})}))});
   auto a_module = MustLoad(a_bytes);
   auto b_module = MustLoad(b_bytes);
   ASSERT_TRUE(a_module && b_module);
@@ -219,13 +245,14 @@ TEST(InstantiateTest, OutOfBoundsDataTrapsAfterEarlierSegments) {
   EXPECT_EQ(out.trap->kind, TrapKind::kMemoryOutOfBounds);
   EXPECT_EQ(out.trap->message, "out of bounds memory access");
   EXPECT_EQ(std::memcmp(mem->data(), "ok", 2), 0);  // 2.0: earlier segments stay written
-  EXPECT_EQ(mem->data()[65535], 0);                  // nothing partial
+  EXPECT_EQ(mem->data()[65535], 0);                 // nothing partial
 }
 
 TEST(InstantiateTest, OutOfBoundsElemTraps) {
   for (int32_t offset : {2, 4, -1}) {
     Bytes bytes = Wasm({TypeSec({kTypeVoid}), FuncSec({{0x00}}), Sec(4, Vec({{0x70, 0x00, 0x03}})),
-                        Sec(9, Vec({Cat({{0x00}, I32Const(offset), Vec({{0x00}, {0x00}})})})), EmptyBodies(1)});
+                        Sec(9, Vec({Cat({{0x00}, I32Const(offset), Vec({{0x00}, {0x00}})})})),
+                        EmptyBodies(1)});
     auto module = MustLoad(bytes);
     ASSERT_TRUE(module);
     auto out = Instantiate(module, Linker(), {});
@@ -250,16 +277,17 @@ TEST(InstantiateTest, StartFunctionRunsAfterSegments) {
   // The start function is an imported host function that checks memory was
   // already initialised when it runs.
   Bytes bytes = Wasm({TypeSec({kTypeVoid}), Sec(2, Vec({Import("env", "start", {0x00, 0x00})})),
-                      Sec(5, Vec({{0x00, 0x01}})), Sec(7, Vec({Cat({Str("mem"), {0x02, 0x00}})})), Sec(8, {0x00}),
-                      Sec(11, Vec({Cat({{0x00}, I32Const(0), Str("S")})}))});
+                      Sec(5, Vec({{0x00, 0x01}})), Sec(7, Vec({Cat({Str("mem"), {0x02, 0x00}})})),
+                      Sec(8, {0x00}), Sec(11, Vec({Cat({{0x00}, I32Const(0), Str("S")})}))});
   auto module = MustLoad(bytes);
   ASSERT_TRUE(module);
   int calls = 0;
   Linker linker;
-  linker.DefineHostFunction("env", "start", FuncType{}, [&](CallContext&, auto, auto) -> std::optional<Trap> {
-    ++calls;
-    return std::nullopt;
-  });
+  linker.DefineHostFunction("env", "start", FuncType{},
+                            [&](CallContext&, auto, auto) -> std::optional<Trap> {
+                              ++calls;
+                              return std::nullopt;
+                            });
   auto out = Instantiate(module, linker, {});
   ASSERT_FALSE(out.error);
   ASSERT_FALSE(out.trap);
@@ -267,24 +295,26 @@ TEST(InstantiateTest, StartFunctionRunsAfterSegments) {
 
   // A trapping start function reports its trap.
   Linker trapping;
-  trapping.DefineHostFunction("env", "start", FuncType{}, [](CallContext&, auto, auto) -> std::optional<Trap> {
-    Trap t;
-    t.kind = TrapKind::kUnreachable;
-    t.message = "boom";
-    return t;
-  });
+  trapping.DefineHostFunction("env", "start", FuncType{},
+                              [](CallContext&, auto, auto) -> std::optional<Trap> {
+                                Trap t;
+                                t.kind = TrapKind::kUnreachable;
+                                t.message = "boom";
+                                return t;
+                              });
   auto bad = Instantiate(module, trapping, {});
   ASSERT_TRUE(bad.trap);
   EXPECT_EQ(bad.trap->message, "boom");
 }
 
 TEST(InstantiateTest, GlobalsInitialiseFromImportsAndRefs) {
-  Bytes bytes = Wasm({TypeSec({kTypeVoid}), Sec(2, Vec({Import("env", "g", {0x03, 0x7F, 0x00})})),
-                      FuncSec({{0x00}}),
-                      Sec(6, Vec({Cat({{0x7F, 0x00}, {0x23, 0x00, 0x0B}}), Cat({{0x70, 0x00}, {0xD2, 0x00, 0x0B}}),
-                                  Cat({{0x6F, 0x00}, {0xD0, 0x6F, 0x0B}}),
-                                  Cat({{0x7D, 0x00}, {0x43, 0x00, 0x00, 0xC0, 0x3F, 0x0B}})})),
-                      EmptyBodies(1)});
+  Bytes bytes = Wasm(
+      {TypeSec({kTypeVoid}), Sec(2, Vec({Import("env", "g", {0x03, 0x7F, 0x00})})),
+       FuncSec({{0x00}}),
+       Sec(6, Vec({Cat({{0x7F, 0x00}, {0x23, 0x00, 0x0B}}), Cat({{0x70, 0x00}, {0xD2, 0x00, 0x0B}}),
+                   Cat({{0x6F, 0x00}, {0xD0, 0x6F, 0x0B}}),
+                   Cat({{0x7D, 0x00}, {0x43, 0x00, 0x00, 0xC0, 0x3F, 0x0B}})})),
+       EmptyBodies(1)});
   auto module = MustLoad(bytes);
   ASSERT_TRUE(module);
   Linker linker;

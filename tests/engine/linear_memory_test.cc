@@ -13,7 +13,9 @@ namespace {
 
 constexpr uint64_t kPage = LinearMemory::kPageSize;
 
-std::shared_ptr<LinearMemory> MustCreate(uint64_t min, std::optional<uint64_t> max = std::nullopt, int memfd = -1,
+std::shared_ptr<LinearMemory> MustCreate(uint64_t min,
+                                         std::optional<uint64_t> max = std::nullopt,
+                                         int memfd = -1,
                                          uint64_t max_bytes = LinearMemory::kMaxPages * kPage) {
   auto m = LinearMemory::Create(MemoryType{Limits{min, max}}, memfd, max_bytes);
   EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
@@ -24,7 +26,8 @@ class Memfd {
  public:
   Memfd() : fd_(memfd_create("capsa-test", MFD_CLOEXEC)) {}
   ~Memfd() {
-    if (fd_ >= 0) close(fd_);
+    if (fd_ >= 0)
+      close(fd_);
   }
   int fd() const { return fd_; }
   uint64_t Size() const {
@@ -41,7 +44,8 @@ TEST(LinearMemoryTest, StartsZeroedAtMinimum) {
   ASSERT_TRUE(m);
   EXPECT_EQ(m->pages(), 2u);
   EXPECT_EQ(m->size(), 2 * kPage);
-  for (uint64_t i = 0; i < m->size(); i += 4093) EXPECT_EQ(m->data()[i], 0) << i;
+  for (uint64_t i = 0; i < m->size(); i += 4093)
+    EXPECT_EQ(m->data()[i], 0) << i;
   m->data()[m->size() - 1] = 7;
   EXPECT_EQ(m->data()[m->size() - 1], 7);
   EXPECT_TRUE(m->InBounds(m->size() - 1, 1));

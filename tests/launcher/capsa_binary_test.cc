@@ -91,7 +91,7 @@ TEST(CapsaBinary, GuestArgsAndEnv) {
   ProcessResult r = Capsa({"run", "--env", "A=1", kProbe, "args", "--dir", "/etc", "env", "A",
                            "env", "HOME"});
   EXPECT_EQ(r.exit_status, 0) << r.err;
-  EXPECT_EQ(r.out, "7\n" + kProbe + "\nargs\n--dir\n/etc\nenv\nA\nenv\nHOME\nA=1\nHOME=(unset)\n");
+  EXPECT_EQ(r.out, "8\n" + kProbe + "\nargs\n--dir\n/etc\nenv\nA\nenv\nHOME\nA=1\nHOME=(unset)\n");
 }
 
 TEST(CapsaBinary, DirGrantsAreEnforced) {

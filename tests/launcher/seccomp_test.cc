@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <string>
 
@@ -30,7 +31,8 @@ struct Status {
 
 // Forks; the child locks down exactly like the worker (socket → 3, memfd → 4)
 // and runs `body` after lockdown, exiting with its return value.
-Status RunLockedDown(const std::function<int()>& body) {
+Status RunLockedDown(const std::function<int()>& body,
+                     uint64_t max_memory = kDefaultMaxMemoryBytes) {
   int sv[2];
   EXPECT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
   Result<UniqueFd> memfd = CreateGuestMemfd();
@@ -38,7 +40,7 @@ Status RunLockedDown(const std::function<int()>& body) {
   fflush(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
-    if (LockDownWorker(sv[1], memfd->get()) != LockdownStage::kDone) _exit(99);
+    if (LockDownWorker(sv[1], memfd->get(), max_memory) != LockdownStage::kDone) _exit(99);
     _exit(body());
   }
   close(sv[1]);
@@ -73,8 +75,24 @@ TEST(WorkerSeccomp, PfcListsTheAllowlistAndKillsByDefault) {
                            "\"ptrace\"", "\"kill\"", "\"clone\"", "\"fork\"", "\"ioctl\""}) {
     EXPECT_EQ(text.find(std::string("# filter for syscall ") + name), std::string::npos) << name;
   }
-  EXPECT_NE(text.find("# default action\naction KILL_PROCESS;"), std::string::npos) << text;
+  EXPECT_NE(text.find("  # default action\n  action KILL_PROCESS;"), std::string::npos) << text;
+  EXPECT_NE(text.find("# invalid architecture action\naction KILL_PROCESS;"), std::string::npos);
   EXPECT_NE(text.find("action TRAP;"), std::string::npos);  // the fstat emulation
+}
+
+// Any change to the allowlist shows up as a reviewed diff of this file.
+// Regenerate: CAPSA_UPDATE_GOLDEN=1 launcher_test --gtest_filter='*Golden*'
+TEST(WorkerSeccomp, MatchesGoldenPfc) {
+  Result<std::string> pfc = WorkerFilterPfc({3, 4, 1234});
+  ASSERT_TRUE(pfc.ok());
+  const std::string path = CAPSA_GOLDEN_DIR "/worker_seccomp.pfc";
+  if (std::getenv("CAPSA_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(path) << pfc.value();
+  }
+  std::ifstream in(path);
+  ASSERT_TRUE(in.good()) << path;
+  std::string golden((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(pfc.value(), golden);
 }
 
 TEST(WorkerSeccomp, RejectsIncompleteSpec) {
@@ -161,6 +179,17 @@ TEST(WorkerLockdown, ForbiddenOperationsKill) {
     execve("/bin/true", argv, nullptr);
     return 2;
   });
+}
+
+TEST(WorkerLockdown, KernelCapsTheMemfdAtMaxMemory) {
+  const uint64_t limit = 1 << 20;
+  Status within = RunLockedDown([] { return ftruncate(kWorkerMemfd, 1 << 20) == 0 ? 0 : 1; }, limit);
+  EXPECT_TRUE(within.exited);
+  EXPECT_EQ(within.code, 0);
+  Status beyond = RunLockedDown([] { return ftruncate(kWorkerMemfd, (1 << 20) + 65536) ? 2 : 3; },
+                                limit);
+  EXPECT_FALSE(beyond.exited);
+  EXPECT_EQ(beyond.code, SIGXFSZ);
 }
 
 TEST(WorkerLockdown, AbortIsACrashNotAViolation) {
