@@ -16,6 +16,8 @@ namespace capsa::engine {
 
 // Total locals (parameters included) a function may declare: "too many locals".
 inline constexpr uint64_t kMaxFunctionLocals = 50000;
+// Declared locals summed over all bodies (capsa's limit, ErrorCode::kLimit).
+inline constexpr uint64_t kMaxModuleLocals = uint64_t{1} << 24;
 
 // Pure: reads only `bytes`. The result's `compiled` and `declared_func_refs`
 // are empty; bodies[i].type_index is filled from the function section.

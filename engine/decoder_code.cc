@@ -56,6 +56,7 @@ Result<FunctionBody> ReadBody(BinaryReader& r, uint64_t num_params) {
 Result<void> DecodeCodeSection(BinaryReader& r, Module& m) {
   const std::string what = r.what();
   TRY_ASSIGN(uint32_t n, r.Len32());
+  uint64_t total_locals = 0;
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t func_index = m.num_imported_functions + i;
     // Parameters count towards the locals limit when the type is known; the
@@ -65,7 +66,14 @@ Result<void> DecodeCodeSection(BinaryReader& r, Module& m) {
       num_params = m.types[m.functions[func_index]].params.size();
     }
     r.set_what(what + ", function " + std::to_string(func_index));
+    const size_t body_at = r.pos();
     TRY_ASSIGN(FunctionBody body, ReadBody(r, num_params));
+    // Each body may declare kMaxFunctionLocals in a few bytes; bound the
+    // expanded total so a small binary cannot make the decoder allocate
+    // gigabytes.
+    total_locals += body.locals.size();
+    if (total_locals > kMaxModuleLocals)
+      return r.Fail(body_at, "too many locals in the module", ErrorCode::kLimit);
     m.bodies.push_back(std::move(body));
   }
   r.set_what(what);

@@ -166,6 +166,23 @@ TEST(DecoderTest, LocatesErrorsBySectionAndOffset) {
   EXPECT_EQ(r.error().message, "global section, offset 0xc: malformed mutability");
 }
 
+TEST(DecoderTest, ExpandedLocalsAreBoundedPerModule) {
+  // 400 bodies of 50000 locals each: 6 bytes per body, 20M locals expanded.
+  const size_t n = 400;
+  Bytes funcs = Leb(n), code = Leb(n);
+  for (size_t i = 0; i < n; ++i) {
+    funcs.push_back(0x00);
+    code.insert(code.end(), {0x06, 0x01});
+    Bytes count = Leb(kMaxFunctionLocals);
+    code.insert(code.end(), count.begin(), count.end());
+    code.insert(code.end(), {0x7F, 0x0B});
+  }
+  auto r = DecodeModule(Wasm({TypeSec({kTypeVoid}), Sec(3, funcs), Sec(10, code)}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kLimit);
+  EXPECT_NE(r.error().message.find("too many locals"), std::string::npos);
+}
+
 TEST(DecoderTest, EmptyModule) {
   auto r = DecodeModule(Wasm());
   ASSERT_TRUE(r.ok()) << r.error().message;
