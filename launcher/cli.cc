@@ -68,7 +68,7 @@ CliOutcome ParseCommandLine(const std::vector<std::string>& argv) {
       ->type_name("FILE");
   run->add_option("--max-memory", raw.max_memory, "Cap linear memory (bytes, or with K/M/G)")
       ->type_name("N");
-  run->add_option("--fuel", raw.fuel, "Trap after N instructions")->type_name("N");
+  run->add_option("--fuel", raw.fuel, "Trap once N units of fuel are spent (one per call and per loop iteration)")->type_name("N");
   run->add_option("--timeout", raw.timeout, "Kill the run after S seconds")->type_name("S");
   // Stop at the first word that is not one of the options above: it is
   // MODULE, and everything after it belongs to the guest.

@@ -10,7 +10,8 @@
 //       slash ("." and "/" themselves are fine).
 //   --env K=V        K is non-empty (so it cannot contain '='); V may be empty.
 //   --max-memory N   bytes, with an optional K, M or G suffix (powers of 1024).
-//   --fuel N         a positive instruction count.
+//   --fuel N         a positive fuel budget (the interpreter spends one unit per
+//                    call and per loop iteration).
 //   --timeout S      seconds, up to millisecond precision ("1.5").
 //
 // No value may contain a NUL byte.

@@ -75,6 +75,21 @@ TEST(CapsaBinary, GuestExitStatusesAndTraps) {
   EXPECT_EQ(trap.err.rfind("capsa: trap: unreachable", 0), 0u) << trap.err;
 }
 
+TEST(CapsaBinary, LimitsAreEnforced) {
+  ProcessResult fuel = Capsa({"run", "--fuel", "10", kProbe, "print", "hi"});
+  EXPECT_EQ(fuel.exit_status, kExitTrap);
+  EXPECT_EQ(fuel.err.rfind("capsa: trap: all fuel consumed in function ", 0), 0u) << fuel.err;
+  EXPECT_EQ(fuel.out, "");
+
+  ProcessResult enough = Capsa({"run", "--fuel", "100000", kProbe, "print", "hi"});
+  EXPECT_EQ(enough.exit_status, 0);
+  EXPECT_EQ(enough.out, "hi\n");
+
+  ProcessResult memory = Capsa({"run", "--max-memory", "64K", kProbe, "print", "hi"});
+  EXPECT_EQ(memory.exit_status, kExitModuleRejected);
+  EXPECT_NE(memory.err.find("exceeds the limit of 1 pages"), std::string::npos) << memory.err;
+}
+
 TEST(CapsaBinary, InvalidModule) {
   char path[] = "/tmp/capsa_bad_module_XXXXXX";
   int fd = mkstemp(path);
