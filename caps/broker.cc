@@ -45,6 +45,8 @@ std::string Printable(std::string_view text) {
 }
 
 BrokerSession::BrokerSession(BrokerConfig config) : config_(std::move(config)) {
+  SetThreadResolver(config_.resolver != ResolverKind::kAuto ? config_.resolver
+                                                            : ResolverKindFromEnvironment());
   if (Result<void> r = memory_.Init(config_.memfd); !r.ok()) {
     spdlog::error("broker: {}; every guest-memory access will answer EFAULT", r.error().message);
   }
@@ -138,6 +140,12 @@ WorkerOutcome BrokerSession::Run() {
     }
     if (send_error != 0) {
       return Disconnected(std::string("replying to the worker: ") + strerror(send_error));
+    }
+    if (output_limit_hit_) {
+      return WorkerOutcome{WorkerOutcome::Kind::kOutputLimit, 0,
+                           "the guest wrote more than " +
+                               std::to_string(config_.max_output_bytes) +
+                               " bytes to stdout and stderr"};
     }
   }
 }

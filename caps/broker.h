@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "caps/path_resolver.h"
 #include "caps/rights.h"
 #include "engine/wasi/wasi_types.h"
 #include "policy/events.h"
@@ -38,6 +39,13 @@ struct BrokerConfig {
   std::vector<std::string> env;   // "K=V"
   std::vector<uint8_t> module_bytes;
   policy::EventSink* events = nullptr;  // not owned; may be null
+  // Path resolver for this session; kAuto reads CAPSA_RESOLVER (tests), else
+  // openat2 with a fall-back to the walk on ENOSYS (caps/path_resolver.h).
+  ResolverKind resolver = ResolverKind::kAuto;
+  // Cap on the bytes written to the guest's stdout + stderr (0: none). The
+  // write that reaches it is shortened to fit; the next one fails with
+  // EFBIG and ends the session as kOutputLimit (launcher exit 153).
+  uint64_t max_output_bytes = 0;
 };
 
 struct WorkerOutcome {
@@ -46,6 +54,7 @@ struct WorkerOutcome {
     kTrap,               // message names trap and function
     kProtocolViolation,  // message says what was malformed
     kDisconnected,       // the worker went away without reporting (crash, kill)
+    kOutputLimit,        // the guest wrote past max_output_bytes; message says how much
   };
   Kind kind = Kind::kDisconnected;
   uint32_t exit_code = 0;

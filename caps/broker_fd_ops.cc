@@ -5,6 +5,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <limits>
@@ -41,6 +42,26 @@ Errno BrokerSession::MoveBytes(const wire::Request& r, Direction dir, Positioned
   }
   const auto offset = static_cast<off_t>(args.offset);
   const int fd = h->fd.get();
+  // --max-output: stdout and stderr share one budget (launcher decision).
+  const bool capped = dir == Direction::kWrite && config_.max_output_bytes != 0 &&
+                      h->origin == HandleOrigin::kStdio && args.fd != 0;
+  if (capped) {
+    const uint64_t left =
+        config_.max_output_bytes - std::min(output_bytes_, config_.max_output_bytes);
+    if (left == 0) {
+      output_limit_hit_ = true;
+      return Errno::kFbig;
+    }
+    uint64_t total = 0;
+    for (size_t i = 0; i < count; ++i) {
+      const uint64_t room = left - total;
+      if (iovecs_[i].iov_len > room) {
+        iovecs_[i].iov_len = room;
+        count = i + 1;
+      }
+      total += iovecs_[i].iov_len;
+    }
+  }
   const int n_iov = static_cast<int>(count);
   ssize_t n;
   do {
@@ -53,6 +74,7 @@ Errno BrokerSession::MoveBytes(const wire::Request& r, Direction dir, Positioned
     }
   } while (n < 0 && errno == EINTR);
   if (n < 0) return HostError();
+  if (capped) output_bytes_ += static_cast<uint64_t>(n);
   // Linux moves at most 0x7ffff000 bytes per call, so n always fits a u32.
   out->Set(wire::SizeResult{static_cast<uint32_t>(n), 0});
   return Errno::kSuccess;

@@ -96,6 +96,8 @@ class BrokerSession {
   GuestMemoryMap memory_;
   std::array<uint8_t, wire::kMaxRequestBytes + 1> request_buffer_{};
   std::array<iovec, wire::kMaxIoVecs> iovecs_{};
+  uint64_t output_bytes_ = 0;      // written to stdout + stderr so far
+  bool output_limit_hit_ = false;  // a write was refused: end the session
 };
 
 // Guest-chosen text made safe for a terminal line: control bytes and

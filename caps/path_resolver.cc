@@ -5,10 +5,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
+#include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <string>
 
 #include "caps/errno_map.h"
+#include "caps/walk_resolver.h"
 
 namespace capsa::caps {
 namespace {
@@ -35,12 +40,72 @@ bool IsMagicLink(int dir_fd, const char* path, int open_flags) {
   return errno == EXDEV;
 }
 
+thread_local ResolverKind thread_resolver = ResolverKind::kAuto;
+// Set once openat2 answered ENOSYS: kAuto walks from then on.
+std::atomic<bool> openat2_missing{false};
+
+// The openat2 branch of OpenBeneath. ENOSYS is passed up as is.
+PathStatus Openat2Beneath(int dir_fd, const std::string& c_path, int open_flags, mode_t mode,
+                          UniqueFd* out, int* host_errno) {
+  open_how how{};
+  how.flags = static_cast<uint64_t>(open_flags) | O_CLOEXEC;
+  // O_TMPFILE includes the O_DIRECTORY bit: test it whole. openat2 refuses a
+  // mode without a file being created.
+  const bool creates = (open_flags & O_CREAT) || (open_flags & O_TMPFILE) == O_TMPFILE;
+  how.mode = creates ? mode : 0;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  *host_errno = 0;
+  for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
+    const long fd = syscall(SYS_openat2, dir_fd, c_path.c_str(), &how, sizeof(how));
+    if (fd >= 0) {
+      out->Reset(static_cast<int>(fd));
+      return {};
+    }
+    const int err = errno;
+    if (err == EAGAIN || err == EINTR) continue;
+    *host_errno = err;
+    if (err == EXDEV) return Refuse(PathRefusal::kEscape);
+    if (err == ELOOP && IsMagicLink(dir_fd, c_path.c_str(), open_flags)) {
+      return Refuse(PathRefusal::kMagicLink);
+    }
+    return Fail(ErrnoFromHost(err));
+  }
+  return Fail(wasi::Errno::kAgain);
+}
+
 std::string_view StripTrailingSlashes(std::string_view s) {
   while (s.size() > 1 && s.back() == '/') s.remove_suffix(1);
   return s;
 }
 
 }  // namespace
+
+const char* ResolverKindName(ResolverKind kind) {
+  switch (kind) {
+    case ResolverKind::kAuto: return "auto";
+    case ResolverKind::kOpenat2: return "openat2";
+    case ResolverKind::kWalk: return "walk";
+  }
+  return "?";
+}
+
+std::optional<ResolverKind> ParseResolverKind(std::string_view name) {
+  for (ResolverKind k : {ResolverKind::kAuto, ResolverKind::kOpenat2, ResolverKind::kWalk}) {
+    if (name == ResolverKindName(k)) return k;
+  }
+  return std::nullopt;
+}
+
+ResolverKind ResolverKindFromEnvironment() {
+  const char* value = std::getenv("CAPSA_RESOLVER");
+  if (value == nullptr || *value == '\0') return ResolverKind::kAuto;
+  if (std::optional<ResolverKind> k = ParseResolverKind(value)) return *k;
+  spdlog::error("CAPSA_RESOLVER={} is not openat2, walk or auto; using auto", value);
+  return ResolverKind::kAuto;
+}
+
+void SetThreadResolver(ResolverKind kind) { thread_resolver = kind; }
+ResolverKind ThreadResolver() { return thread_resolver; }
 
 const char* PathRefusalReason(PathRefusal refusal) {
   switch (refusal) {
@@ -64,29 +129,21 @@ PathStatus OpenBeneath(int dir_fd, std::string_view path, int open_flags, mode_t
                        UniqueFd* out) {
   PathStatus status = CheckGuestPath(path);
   if (!status.ok()) return status;
-  const std::string c_path(path);  // NUL-terminated copy for the kernel
-  open_how how{};
-  how.flags = static_cast<uint64_t>(open_flags) | O_CLOEXEC;
-  // O_TMPFILE includes the O_DIRECTORY bit: test it whole. openat2 refuses a
-  // mode without a file being created.
-  const bool creates = (open_flags & O_CREAT) || (open_flags & O_TMPFILE) == O_TMPFILE;
-  how.mode = creates ? mode : 0;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
-    const long fd = syscall(SYS_openat2, dir_fd, c_path.c_str(), &how, sizeof(how));
-    if (fd >= 0) {
-      out->Reset(static_cast<int>(fd));
-      return {};
-    }
-    const int err = errno;
-    if (err == EAGAIN || err == EINTR) continue;
-    if (err == EXDEV) return Refuse(PathRefusal::kEscape);
-    if (err == ELOOP && IsMagicLink(dir_fd, c_path.c_str(), open_flags)) {
-      return Refuse(PathRefusal::kMagicLink);
-    }
-    return Fail(ErrnoFromHost(err));
+  ResolverKind kind = thread_resolver;
+  if (kind == ResolverKind::kAuto && openat2_missing.load(std::memory_order_relaxed)) {
+    kind = ResolverKind::kWalk;
   }
-  return Fail(wasi::Errno::kAgain);
+  if (kind == ResolverKind::kWalk) return WalkOpenBeneath(dir_fd, path, open_flags, mode, out);
+  const std::string c_path(path);  // NUL-terminated copy for the kernel
+  int host_errno = 0;
+  status = Openat2Beneath(dir_fd, c_path, open_flags, mode, out, &host_errno);
+  if (host_errno == ENOSYS && kind == ResolverKind::kAuto) {
+    if (!openat2_missing.exchange(true)) {
+      spdlog::warn("openat2 is not available (ENOSYS); resolving paths component by component");
+    }
+    return WalkOpenBeneath(dir_fd, path, open_flags, mode, out);
+  }
+  return status;
 }
 
 PathStatus OpenParentBeneath(int dir_fd, std::string_view path, ParentEntry* out) {

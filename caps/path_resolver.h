@@ -1,7 +1,9 @@
 // Safe path resolution beneath a directory handle (DESIGN.md invariant 3).
 //
-// Every lookup is one openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) relative
-// to the handle's real fd, so the kernel itself refuses "..", absolute paths,
+// Two resolvers with one contract (ResolverKind below): the walk lives in
+// caps/walk_resolver.h; what follows describes the openat2 one. Every lookup
+// is one openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) relative to the
+// handle's real fd, so the kernel itself refuses "..", absolute paths,
 // absolute symlinks, symlinks that climb out and /proc magic links (EXDEV),
 // atomically with respect to concurrent renames (EAGAIN, retried a bounded
 // number of times). Intermediate symlinks that stay inside are followed; the
@@ -26,6 +28,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,11 +49,33 @@ struct PathStatus {
   bool ok() const { return error == wasi::Errno::kSuccess; }
 };
 
+// Which resolver OpenBeneath uses (DESIGN.md invariant 3):
+//   kOpenat2  openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), Linux >= 5.6;
+//   kWalk     the component-by-component walk of caps/walk_resolver.h;
+//   kAuto     kOpenat2, switching to kWalk for the rest of the process the
+//             first time openat2 answers ENOSYS (old kernel, or a seccomp
+//             filter around the broker that does not know the syscall).
+enum class ResolverKind : uint8_t { kAuto, kOpenat2, kWalk };
+const char* ResolverKindName(ResolverKind kind);
+// "openat2", "walk", "auto" -> kind; nullopt for anything else.
+std::optional<ResolverKind> ParseResolverKind(std::string_view name);
+// Tests only: CAPSA_RESOLVER=walk|openat2|auto in the environment, else kAuto.
+// Unknown values are reported (spdlog error) and read as kAuto.
+ResolverKind ResolverKindFromEnvironment();
+
+// The resolver OpenBeneath/OpenParentBeneath use on the calling thread. The
+// broker runs on one thread, and tests run one broker per thread, so the
+// choice is per thread (the default is kAuto); BrokerSession sets it from
+// BrokerConfig::resolver when it starts.
+void SetThreadResolver(ResolverKind kind);
+ResolverKind ThreadResolver();
+
 // Syntax checks done before any syscall (pure).
 PathStatus CheckGuestPath(std::string_view path);
 
-// openat2(dir_fd, path, open_flags, mode) beneath dir_fd. `open_flags` carries
-// O_NOFOLLOW when the last component must not be followed.
+// Opens `path` beneath dir_fd with the thread's resolver (openat2(dir_fd, path,
+// open_flags, mode) or the walk). `open_flags` carries O_NOFOLLOW when the
+// last component must not be followed.
 PathStatus OpenBeneath(int dir_fd, std::string_view path, int open_flags, mode_t mode,
                        UniqueFd* out);
 

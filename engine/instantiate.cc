@@ -153,6 +153,10 @@ InstantiateOutcome Instantiate(std::shared_ptr<const Module> module,
   auto inst = std::make_unique<Instance>();
   inst->module = std::move(module);
   inst->exec = options.exec;
+  if (options.exec.fuel && !inst->module->fuel_metering) {
+    out.error = Error{ErrorCode::kInvalid, "a fuel limit needs a module loaded with fuel metering"};
+    return out;
+  }
   if (auto r = LinkImports(*inst, linker); !r.ok()) {
     out.error = r.take_error();
     return out;

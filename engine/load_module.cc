@@ -6,10 +6,12 @@
 
 namespace capsa::engine {
 
-Result<std::shared_ptr<const Module>> LoadModule(std::span<const uint8_t> bytes) {
+Result<std::shared_ptr<const Module>> LoadModule(std::span<const uint8_t> bytes,
+                                                 const LoadOptions& options) {
   TRY_ASSIGN(Module decoded, DecodeModule(bytes));
   TRY(ValidateModule(decoded));
   auto module = std::make_shared<Module>(std::move(decoded));
+  module->fuel_metering = options.fuel_metering;
   module->compiled.reserve(module->bodies.size());
   for (uint32_t i = 0; i < module->bodies.size(); ++i) {
     TRY_ASSIGN(CompiledFunctionPtr f, CompileFunction(*module, i));

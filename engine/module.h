@@ -167,6 +167,9 @@ struct Module {
 
   // Filled by the function compiler, parallel to `bodies`.
   std::vector<CompiledFunctionPtr> compiled;
+  // Whether `compiled` charges fuel at loop headers (LoadOptions); an instance
+  // with a fuel limit needs it.
+  bool fuel_metering = true;
 
   ModuleOffsets offsets;
   // Filled by the module validator: declared_func_refs[i] is true when

@@ -143,6 +143,9 @@ struct FunctionInstance {
   const CompiledFunction* code = nullptr;
   uint32_t func_index = 0;             // index in the owning module's function space
   HostFunction host;                   // host function
+  // Canonical signature id (engine/interp/type_ids.h), filled in lazily by the
+  // interpreter; 0 = not computed yet.
+  uint32_t type_id = 0;
 };
 
 // Something an import can be satisfied with.
@@ -200,9 +203,17 @@ class Instance {
   ~Instance();
 };
 
+struct LoadOptions {
+  // Compile fuel checks into loop headers. Without them loops run faster, and
+  // instantiating with ExecLimits::fuel set fails (function entries are
+  // always counted, so fuel stays accurate where it is enabled).
+  bool fuel_metering = true;
+};
+
 // Decodes, validates and compiles. Errors are located:
 //   "<section> section, function N, offset 0xOFF: message".
-Result<std::shared_ptr<const Module>> LoadModule(std::span<const uint8_t> bytes);
+Result<std::shared_ptr<const Module>> LoadModule(std::span<const uint8_t> bytes,
+                                                 const LoadOptions& options = {});
 
 // Outcome of instantiation: an Instance, a link/limit Error, or a Trap raised
 // by active segment initialisation or the start function.

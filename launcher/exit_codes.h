@@ -26,9 +26,20 @@ inline constexpr int kExitGuestStatusOutOfRange = 125;
 // The guest trapped (unreachable, out-of-bounds access, fuel exhausted, ...).
 // stderr: "capsa: trap: <message> in function <name>".
 inline constexpr int kExitTrap = 134;
-// The worker made a system call outside its seccomp allowlist and the kernel
-// killed it. stderr: "capsa: sandbox violation: worker killed by seccomp (SIGSYS)".
+// The worker made a system call outside its seccomp allowlist. stderr:
+// "capsa: sandbox violation: worker called NAME(ARGS) at 0xIP" and a few
+// "capsa:   0x...: insn" disassembly lines (launcher/forensics.h); without a
+// report from the worker's SIGSYS handler: "... worker killed by seccomp
+// (SIGSYS), no report".
 inline constexpr int kExitSandboxViolation = 159;
+// The worker used more CPU time than --cpu-time (RLIMIT_CPU; like a native
+// SIGXCPU death, 128+24). stderr: "capsa: cpu time limit: ...".
+inline constexpr int kExitCpuTimeLimit = 152;
+// The guest wrote more than --max-output bytes to stdout+stderr; the broker
+// refused the rest with EFBIG and ended the run (like a native SIGXFSZ death,
+// 128+25). Everything written before the cap reached the output.
+// stderr: "capsa: output limit: ...".
+inline constexpr int kExitOutputLimit = 153;
 // The worker sent the broker a malformed message.
 // stderr: "capsa: protocol violation: <what>".
 inline constexpr int kExitProtocolViolation = 160;
@@ -41,8 +52,9 @@ inline constexpr int kExitBrokerFailure = 162;
 // The module does not decode or validate, cannot be linked, or has no
 // `_start` function. stderr: "capsa: invalid module: <what>".
 inline constexpr int kExitModuleRejected = 163;
-// The run exceeded --timeout; the worker was killed.
-// stderr: "capsa: timeout: the run exceeded N ms".
-inline constexpr int kExitTimeout = 164;
+// The run exceeded --timeout (wall clock); the worker was killed. 124 as in
+// timeout(1); like there, a guest that exits 124 itself is told apart only by
+// the stderr line. stderr: "capsa: timeout: the run exceeded N ms".
+inline constexpr int kExitTimeout = 124;
 
 }  // namespace capsa::launcher

@@ -1,6 +1,11 @@
 #include "launcher/guest_worker.h"
 
+#include <algorithm>
+#include <charconv>
+
 #include "caps/broker_client.h"
+#include "caps/protocol.h"
+#include "launcher/outcome_pipe.h"
 #include "engine/wasi/wasi_imports.h"
 
 namespace capsa::launcher {
@@ -22,13 +27,68 @@ int Reject(caps::BrokerClient& client, const std::string& why) {
   return kWorkerStatusModuleRejected;
 }
 
+// Text made safe for one line of the report: control bytes (a newline in a
+// guest-chosen name could forge a report line) escaped, length cut to `max`.
+std::string OneLine(const std::string& text, size_t max) {
+  std::string out;
+  for (unsigned char c : text.substr(0, max)) {
+    if (c < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (text.size() > max) out += "...";
+  return out;
+}
+
+std::string ReportableName(const std::string& name) {
+  return OneLine(name, kMaxReportedNameBytes);
+}
+
+// The engine ends a cut backtrace with "... N more frames"; returns N, or 0.
+uint64_t EngineOmittedFrames(const std::string& frame) {
+  static constexpr std::string_view kPrefix = "... ";
+  if (frame.rfind(kPrefix, 0) != 0) return 0;
+  uint64_t n = 0;
+  const char* begin = frame.data() + kPrefix.size();
+  auto [end, ec] = std::from_chars(begin, frame.data() + frame.size(), n);
+  return ec == std::errc() && std::string_view(end) == " more frames" ? n : 0;
+}
+
 }  // namespace
 
 std::string DescribeTrap(const engine::Trap& trap) {
-  std::string message =
-      trap.message.empty() ? engine::TrapKindMessage(trap.kind) : trap.message;
-  if (!trap.backtrace.empty()) message += " in function " + trap.backtrace.front();
-  return message;
+  // The first line stays well inside the protocol limit whatever a host put in it.
+  constexpr size_t kMaxMessageBytes = 1024;
+  std::string report = OneLine(
+      trap.message.empty() ? engine::TrapKindMessage(trap.kind) : trap.message, kMaxMessageBytes);
+  if (trap.backtrace.empty()) return report;
+  report += " in function " + ReportableName(trap.backtrace.front());
+  // Room kept for the "... N more frames" line.
+  constexpr size_t kTailRoom = 40;
+  // The broker forwards the text to the launcher, whose outcome pipe keeps less.
+  const size_t limit = std::min(caps::wire::kMaxTextBytes, kMaxOutcomeMessage) - kTailRoom;
+  size_t shown = 0;
+  uint64_t omitted = 0;
+  for (const std::string& frame : trap.backtrace) {
+    if (uint64_t n = EngineOmittedFrames(frame)) {
+      omitted += n;
+      continue;
+    }
+    std::string line = "\nat " + ReportableName(frame);
+    if (shown == kMaxReportedFrames || report.size() + line.size() > limit) {
+      ++omitted;
+      continue;
+    }
+    report += line;
+    ++shown;
+  }
+  if (omitted) report += "\n... " + std::to_string(omitted) + " more frames";
+  return report;
 }
 
 int RunGuest(const WorkerContext& ctx) {
@@ -37,7 +97,10 @@ int RunGuest(const WorkerContext& ctx) {
   Result<std::vector<uint8_t>> bytes = client.FetchModule();
   if (!bytes.ok()) return kWorkerStatusBrokerLost;
 
-  auto module = engine::LoadModule(bytes.value());
+  // Loop-header fuel checks are compiled in only when a fuel limit is set.
+  engine::LoadOptions load_options;
+  load_options.fuel_metering = ctx.limits.fuel.has_value();
+  auto module = engine::LoadModule(bytes.value(), load_options);
   if (!module.ok()) return Reject(client, module.error().message);
 
   engine::Linker linker;

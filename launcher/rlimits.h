@@ -5,13 +5,15 @@
 #include <sys/resource.h>
 
 #include <cstdint>
+#include <optional>
 
 #include "engine/base/result.h"
 
 namespace capsa::launcher {
 
-// The worker keeps fds 3 (socket) and 4 (memfd); it can never get fd 5+.
-inline constexpr rlim_t kWorkerMaxFds = 5;
+// The worker keeps fds 3 (socket), 4 (memfd) and 5 (forensics pipe); it can
+// never get fd 6+.
+inline constexpr rlim_t kWorkerMaxFds = 6;
 
 // RLIMIT_CORE 0: a crashed worker leaves no core file holding guest memory.
 // RLIMIT_NOFILE kWorkerMaxFds: no new descriptors even if one were offered
@@ -19,7 +21,11 @@ inline constexpr rlim_t kWorkerMaxFds = 5;
 // RLIMIT_FSIZE max_memory_bytes: the memfd is a file, so the kernel itself
 // refuses (SIGXFSZ) to grow linear memory past --max-memory even if the
 // engine's own check were bypassed; the broker's mapping stays bounded too.
-// Both soft and hard, so the worker cannot raise them again.
-Result<void> ApplyWorkerRlimits(uint64_t max_memory_bytes);
+// RLIMIT_CPU (only with --cpu-time S): soft S — the kernel sends SIGXCPU,
+// reported as the cpu-time limit (exit 152) — and hard S+1 (SIGKILL, for a
+// worker that blocks SIGXCPU).
+// Soft = hard elsewhere, so the worker cannot raise them again.
+Result<void> ApplyWorkerRlimits(uint64_t max_memory_bytes,
+                                std::optional<uint64_t> cpu_seconds = std::nullopt);
 
 }  // namespace capsa::launcher

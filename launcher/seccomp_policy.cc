@@ -6,12 +6,15 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <linux/audit.h>
 #include <ucontext.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <memory>
 #include <vector>
+
+#include "launcher/forensics.h"
 
 #if !defined(__x86_64__)
 #error "the worker's seccomp policy (fstat emulation registers) is written for x86-64"
@@ -44,6 +47,7 @@ struct Rule {
 std::vector<Rule> WorkerRules(const WorkerSyscallSpec& s) {
   const auto sock = static_cast<scmp_datum_t>(s.socket_fd);
   const auto memfd = static_cast<scmp_datum_t>(s.memfd);
+  const auto forensics = static_cast<scmp_datum_t>(s.forensics_fd);
   const auto pid = static_cast<scmp_datum_t>(s.pid);
   const scmp_arg_cmp kNoExecProt = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
   const uint32_t kAllow = SCMP_ACT_ALLOW;
@@ -56,6 +60,9 @@ std::vector<Rule> WorkerRules(const WorkerSyscallSpec& s) {
       {SCMP_SYS(write), kAllow, 1, {SCMP_A0(SCMP_CMP_EQ, sock)}},
       {SCMP_SYS(recvfrom), kAllow, 1, {SCMP_A0(SCMP_CMP_EQ, sock)}},
       {SCMP_SYS(sendto), kAllow, 1, {SCMP_A0(SCMP_CMP_EQ, sock)}},
+      // The SIGSYS handler's violation report (forensics.h). Write-only,
+      // non-blocking pipe to the launcher, which parses it as hostile.
+      {SCMP_SYS(write), kAllow, 1, {SCMP_A0(SCMP_CMP_EQ, forensics)}},
       // Memory. malloc and the engine's reservations map anonymous memory;
       // linear memory maps the memfd MAP_SHARED. Never executable: the only
       // native code the worker runs is what was loaded before lockdown.
@@ -109,14 +116,15 @@ std::vector<Rule> WorkerRules(const WorkerSyscallSpec& s) {
 }
 
 Result<FilterPtr> BuildFilter(const WorkerSyscallSpec& spec) {
-  if (spec.socket_fd < 0 || spec.memfd < 0 || spec.pid <= 0) {
+  if (spec.socket_fd < 0 || spec.memfd < 0 || spec.forensics_fd < 0 || spec.pid <= 0) {
     return MakeError(ErrorCode::kInternal, "seccomp: incomplete worker spec");
   }
-  FilterPtr ctx(seccomp_init(SCMP_ACT_KILL_PROCESS));
+  // Everything not listed traps into HandleSigsys, which reports and dies.
+  FilterPtr ctx(seccomp_init(SCMP_ACT_TRAP));
   if (!ctx) return MakeError(ErrorCode::kInternal, "seccomp: seccomp_init failed");
-  // Foreign-ABI calls (int 0x80, x32) are killed: the native arch is the
-  // only one in the filter and SCMP_FLTATR_ACT_BADARCH defaults to kill.
-  int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+  // Foreign-ABI calls (int 0x80, x32) trap too: the native arch is the only
+  // one in the filter, and the report names the i386 syscall.
+  int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP);
   if (rc != 0) return SeccompError("setting the bad-arch action", rc);
   for (const Rule& r : WorkerRules(spec)) {
     rc = seccomp_rule_add_array(ctx.get(), r.action, r.nr, r.count, r.args);
@@ -130,28 +138,65 @@ Result<FilterPtr> BuildFilter(const WorkerSyscallSpec& spec) {
   return ctx;
 }
 
-// The memfd the SIGSYS handler may fstat; set once before the filter loads.
+// Set once before the filter loads; read by the handler.
 volatile int g_fstat_memfd = -1;
+volatile int g_forensics_fd = -1;
 
-// SIGSYS from SCMP_ACT_TRAP: only newfstatat(memfd, ..., AT_EMPTY_PATH)
-// traps. An empty path is exactly fstat(memfd); anything else is an attempt
-// to stat a path by name, which ends the worker like any other violation.
+// A raw syscall without errno (async-signal-safe, no libc state).
+long RawSyscall3(long nr, long a, long b, long c) {
+  long ret;
+  asm volatile("syscall"
+               : "=a"(ret)
+               : "a"(nr), "D"(a), "S"(b), "d"(c)
+               : "rcx", "r11", "memory");
+  return ret;
+}
+
+// Reports the trapped call (forensics.h) and dies. Async-signal-safe: no
+// allocation, no libc state; the code bytes are copied by the kernel
+// (write(2) from the worker's own memory), so an unreadable page yields
+// EFAULT instead of a fault inside the handler. The window is clamped to
+// the page that holds the trapping instruction, which was just executed.
+[[noreturn]] void ReportAndDie(const siginfo_t* info, const greg_t* regs) {
+  ViolationReport r;
+  r.arch = info->si_arch;
+  r.nr = info->si_syscall;
+  r.ip = static_cast<uint64_t>(regs[REG_RIP]);
+  if (r.arch == AUDIT_ARCH_I386) {
+    const int order[6] = {REG_RBX, REG_RCX, REG_RDX, REG_RSI, REG_RDI, REG_RBP};
+    for (int i = 0; i < 6; ++i) r.args[i] = static_cast<uint32_t>(regs[order[i]]);
+  } else {
+    const int order[6] = {REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9};
+    for (int i = 0; i < 6; ++i) r.args[i] = static_cast<uint64_t>(regs[order[i]]);
+  }
+  const uint64_t page = (r.ip - 1) & ~uint64_t{4095};
+  const uint64_t lo = r.ip - kCodeWindow / 2 < page ? page : r.ip - kCodeWindow / 2;
+  const uint64_t hi = r.ip + kCodeWindow / 2 > page + 4096 ? page + 4096 : r.ip + kCodeWindow / 2;
+  r.code_addr = lo;
+  r.code_len = static_cast<uint32_t>(hi - lo);
+  const int fd = g_forensics_fd;
+  RawSyscall3(SYS_write, fd, reinterpret_cast<long>(&r), sizeof r);
+  RawSyscall3(SYS_write, fd, static_cast<long>(lo), static_cast<long>(hi - lo));
+  // SIGSYS is blocked while this handler runs, so this trapped call makes
+  // the kernel reset SIGSYS to SIG_DFL and kill the worker with it.
+  RawSyscall3(SYS_getppid, 0, 0, 0);
+  RawSyscall3(SYS_exit_group, 128 + SIGSYS, 0, 0);  // not reached
+  __builtin_unreachable();
+}
+
+// SIGSYS from SCMP_ACT_TRAP. The one trapped call that is not a violation:
+// newfstatat(memfd, "", buf, AT_EMPTY_PATH), i.e. fstat(memfd) as glibc
+// issues it, emulated with the path-less fstat. Anything else reports.
 void HandleSigsys(int, siginfo_t* info, void* context) {
   auto* uc = static_cast<ucontext_t*>(context);
   greg_t* regs = uc->uc_mcontext.gregs;
+  const bool native = info->si_arch == AUDIT_ARCH_X86_64;
   const auto* path = reinterpret_cast<const char*>(regs[REG_RSI]);
-  const bool is_fstat = info->si_syscall == SYS_newfstatat && path != nullptr &&
-                        path[0] == '\0' && regs[REG_RDI] == g_fstat_memfd &&
-                        regs[REG_R10] == AT_EMPTY_PATH;
-  if (!is_fstat) {
-    // A newfstatat the filter does not route here: killed with SIGSYS.
-    syscall(SYS_newfstatat, -1, "", nullptr, 0);
-    _exit(127);  // not reached
-  }
-  const int saved_errno = errno;
-  long r = syscall(SYS_fstat, g_fstat_memfd, reinterpret_cast<void*>(regs[REG_RDX]));
-  regs[REG_RAX] = r < 0 ? -errno : r;
-  errno = saved_errno;
+  const bool is_fstat = native && info->si_syscall == SYS_newfstatat &&
+                        regs[REG_RDI] == g_fstat_memfd && regs[REG_R10] == AT_EMPTY_PATH &&
+                        path != nullptr && path[0] == '\0';
+  if (!is_fstat) ReportAndDie(info, regs);
+  regs[REG_RAX] = RawSyscall3(SYS_fstat, g_fstat_memfd, regs[REG_RDX], 0);
 }
 
 }  // namespace
@@ -177,6 +222,7 @@ Result<std::string> WorkerFilterPfc(const WorkerSyscallSpec& spec) {
 Result<void> InstallWorkerFilter(const WorkerSyscallSpec& spec) {
   TRY_ASSIGN(FilterPtr ctx, BuildFilter(spec));
   g_fstat_memfd = spec.memfd;
+  g_forensics_fd = spec.forensics_fd;
   struct sigaction sa{};
   sa.sa_sigaction = HandleSigsys;
   sa.sa_flags = SA_SIGINFO;  // no SA_NODEFER: SIGSYS stays blocked in the handler

@@ -1,6 +1,8 @@
-// The worker's seccomp allowlist (libseccomp). Default action: kill the
-// whole process (SCMP_ACT_KILL_PROCESS, reported by the launcher as a
-// sandbox violation). What is allowed is exactly what the engine, the
+// The worker's seccomp allowlist (libseccomp). Default action (and the
+// action for foreign ABIs such as int 0x80): SCMP_ACT_TRAP. The SIGSYS
+// handler writes a forensics report (launcher/forensics.h) to the forensics
+// fd and then dies by SIGSYS (a second trapped call while SIGSYS is blocked
+// in the handler: the kernel resets it to SIG_DFL and kills — no re-entry). What is allowed is exactly what the engine, the
 // guest-side WASI layer and caps::BrokerClient need to compute and to talk
 // to the broker — see the table in seccomp_policy.cc, one reason per entry.
 //
@@ -21,6 +23,7 @@ namespace capsa::launcher {
 struct WorkerSyscallSpec {
   int socket_fd = -1;  // the broker socket: the only fd it may read and write
   int memfd = -1;      // linear memory: the only fd it may map, truncate, fstat
+  int forensics_fd = -1;  // write end of the forensics pipe (O_NONBLOCK): write only
   pid_t pid = -1;      // the worker itself (abort(2) may signal only itself)
 };
 

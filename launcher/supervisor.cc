@@ -49,6 +49,22 @@ std::string Printable(const std::string& s) {
   return out;
 }
 
+// A worker trap report (guest_worker.h DescribeTrap): the first line as is,
+// each further line (a backtrace frame) indented, so a line a hostile worker
+// might forge can never pass for one of the launcher's own "capsa: " lines.
+std::string RenderTrapReport(const std::string& report) {
+  std::string out;
+  size_t start = 0;
+  for (bool first = true;; first = false) {
+    const size_t end = report.find('\n', start);
+    if (!first) out += "\n  ";
+    out += Printable(report.substr(start, end == std::string::npos ? end : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
 Verdict Make(int status, RunEnd end, std::string message) {
   Verdict v;
   v.exit_status = status;
@@ -151,7 +167,7 @@ Verdict Decide(const RunEnds& ends, const std::optional<caps::WorkerOutcome>& ou
       if (worker.kind == ChildEnd::Kind::kExited && worker.code == kWorkerStatusModuleRejected) {
         return Make(kExitModuleRejected, RunEnd::kModuleRejected, Printable(outcome->message));
       }
-      return Make(kExitTrap, RunEnd::kTrap, "trap: " + Printable(outcome->message));
+      return Make(kExitTrap, RunEnd::kTrap, "trap: " + RenderTrapReport(outcome->message));
     case Kind::kProtocolViolation:
       return Make(kExitProtocolViolation, RunEnd::kProtocolViolation,
                   "protocol violation: " + Printable(outcome->message));

@@ -1,5 +1,6 @@
 #include "launcher/worker.h"
 
+#include <signal.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -7,6 +8,8 @@
 #include <cstring>
 
 #include "launcher/fds.h"
+#include "launcher/landlock.h"
+#include "launcher/namespaces.h"
 #include "launcher/rlimits.h"
 #include "launcher/seccomp_policy.h"
 
@@ -23,28 +26,76 @@ void WipeEnvironment() {
   environ = nullptr;
 }
 
-}  // namespace
-
-LockdownStage LockDownWorker(int socket_fd, int memfd, uint64_t max_memory_bytes) {
-  const int keep[] = {socket_fd, memfd};
-  static_assert(kWorkerMemfd == kWorkerSocketFd + 1);
-  if (!KeepOnlyFds(keep, 2, kWorkerSocketFd)) return LockdownStage::kFds;
-  WipeEnvironment();
-  if (!ApplyWorkerRlimits(max_memory_bytes).ok()) return LockdownStage::kRlimits;
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return LockdownStage::kNoNewPrivs;
-  const int persona = personality(0xffffffff);
-  if (persona < 0 || (persona & READ_IMPLIES_EXEC) != 0) return LockdownStage::kPersonality;
-  WorkerSyscallSpec spec{kWorkerSocketFd, kWorkerMemfd, getpid()};
-  if (!InstallWorkerFilter(spec).ok()) return LockdownStage::kSeccomp;
-  return LockdownStage::kDone;
+bool NotDumpable() {
+  return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0;
 }
 
-int WorkerMain(int socket_fd, int memfd, const policy::Limits& limits,
-               const WorkerPayload& payload) {
-  const uint64_t max_memory = limits.max_memory_bytes.value_or(kDefaultMaxMemoryBytes);
-  if (LockDownWorker(socket_fd, memfd, max_memory) != LockdownStage::kDone) {
-    return kWorkerStatusLockdownFailed;
+// ForkChild set SIGKILL; a credential change clears it, so re-set and
+// re-check that the launcher is still there (else the signal was missed).
+bool DiesWithParent(pid_t parent) {
+  int sig = 0;
+  if (prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0) != 0) return false;
+  if (sig != SIGKILL && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return false;
+  return getppid() == parent;
+}
+
+}  // namespace
+
+LockdownReport LockDownWorker(const WorkerLockdownSpec& spec) {
+  LockdownReport report;
+  auto stage = [&](LockdownStage s, bool ok) {
+    if (!ok && report.failed == LockdownStage::kDone) report.failed = s;
+    return ok;
+  };
+  auto stop = [&](LockdownStage s) { return spec.stop_before == s; };
+  const pid_t parent = getppid();
+
+  const int keep[] = {spec.socket_fd, spec.memfd, spec.forensics_fd};
+  static_assert(kWorkerMemfd == kWorkerSocketFd + 1 && kWorkerForensicsFd == kWorkerMemfd + 1);
+  if (!stage(LockdownStage::kFds, KeepOnlyFds(keep, 3, kWorkerSocketFd))) return report;
+  WipeEnvironment();
+  if (stop(LockdownStage::kNoNewPrivs)) return report;
+  if (!stage(LockdownStage::kNoNewPrivs, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)) {
+    return report;
   }
+  if (stop(LockdownStage::kDumpable)) return report;
+  if (!stage(LockdownStage::kDumpable, NotDumpable())) return report;
+  if (!stage(LockdownStage::kParentDeath, DiesWithParent(parent))) return report;
+  if (stop(LockdownStage::kRlimits)) return report;
+  if (!stage(LockdownStage::kRlimits,
+             ApplyWorkerRlimits(spec.max_memory_bytes, spec.cpu_seconds).ok())) {
+    return report;
+  }
+  if (stop(LockdownStage::kNamespaces)) return report;
+  if (spec.namespaces) {
+    report.namespaces = EnterWorkerNamespaces();
+    if (!stage(LockdownStage::kDumpable, NotDumpable())) return report;
+    if (!stage(LockdownStage::kParentDeath, DiesWithParent(parent))) return report;
+  }
+  if (stop(LockdownStage::kLandlock)) return report;
+  Result<LandlockResult> landlock = RestrictSelf({});
+  if (!stage(LockdownStage::kLandlock, landlock.ok())) return report;
+  report.landlock = landlock.value() == LandlockResult::kApplied;
+  if (stop(LockdownStage::kPersonality)) return report;
+  const int persona = personality(0xffffffff);
+  if (!stage(LockdownStage::kPersonality, persona >= 0 && (persona & READ_IMPLIES_EXEC) == 0)) {
+    return report;
+  }
+  if (stop(LockdownStage::kSeccomp)) return report;
+  WorkerSyscallSpec filter{kWorkerSocketFd, kWorkerMemfd, kWorkerForensicsFd, getpid()};
+  stage(LockdownStage::kSeccomp, InstallWorkerFilter(filter).ok());
+  return report;
+}
+
+int WorkerMain(int socket_fd, int memfd, int forensics_fd, const policy::Limits& limits,
+               const WorkerPayload& payload) {
+  WorkerLockdownSpec spec;
+  spec.socket_fd = socket_fd;
+  spec.memfd = memfd;
+  spec.forensics_fd = forensics_fd;
+  spec.max_memory_bytes = limits.max_memory_bytes.value_or(kDefaultMaxMemoryBytes);
+  spec.cpu_seconds = limits.cpu_time_seconds;
+  if (LockDownWorker(spec).failed != LockdownStage::kDone) return kWorkerStatusLockdownFailed;
   WorkerContext ctx;
   ctx.limits = limits;
   return payload(ctx);

@@ -4,21 +4,31 @@
 // shipped payload is RunGuest (guest_worker.h).
 //
 // Lockdown order (each step before the next can depend on it):
-//   1. fds: the socket moves to fd 3, the memfd to fd 4, every other fd
-//      (stdio, preopens, the audit log, the broker's socket end) is closed;
+//   1. fds: the socket moves to fd 3, the memfd to fd 4, the forensics
+//      pipe's write end to fd 5; every other fd (stdio, preopens, the audit
+//      log, the broker's socket end) is closed;
 //   2. the launcher's environment strings are wiped from this address space
 //      (the worker is forked, not exec'd, and must not be able to read the
 //      user's environment — the guest gets only --env);
-//   3. rlimits (rlimits.h), including the memfd's size cap;
-//   4. PR_SET_NO_NEW_PRIVS, and a refusal to run with READ_IMPLIES_EXEC
-//      (it would make every PROT_READ mapping executable behind the
-//      filter's back);
-//   5. the seccomp allowlist (seccomp_policy.h).
+//   3. PR_SET_NO_NEW_PRIVS (needed by Landlock and unprivileged seccomp);
+//   4. PR_SET_DUMPABLE 0: no core, no ptrace or /proc/PID/mem by same-uid
+//      processes;
+//   5. the parent-death signal (set by ForkChild) is checked to be SIGKILL;
+//   6. rlimits (rlimits.h): no core, the memfd's size cap (RLIMIT_FSIZE =
+//      max memory), few fds, RLIMIT_CPU with --cpu-time;
+//   7. user, mount, network and IPC namespaces where allowed (optional,
+//      namespaces.h), then 4 and 5 are re-asserted (a credential change
+//      could reset them);
+//   8. an empty Landlock ruleset where Landlock exists (landlock.h);
+//   9. a refusal to run with READ_IMPLIES_EXEC (it would make every
+//      PROT_READ mapping executable behind the filter's back);
+//  10. the seccomp allowlist (seccomp_policy.h).
 // Only then does the payload run, and only the payload touches the module.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "policy/policy.h"
 
@@ -26,6 +36,7 @@ namespace capsa::launcher {
 
 inline constexpr int kWorkerSocketFd = 3;
 inline constexpr int kWorkerMemfd = 4;
+inline constexpr int kWorkerForensicsFd = 5;
 
 // The worker's exit status tells the launcher what its report (if any)
 // means; the broker relays the report itself.
@@ -37,6 +48,7 @@ inline constexpr int kWorkerStatusLockdownFailed = 5;  // never ran the payload
 struct WorkerContext {
   int socket_fd = kWorkerSocketFd;
   int memfd = kWorkerMemfd;
+  int forensics_fd = kWorkerForensicsFd;
   policy::Limits limits;
 };
 
@@ -46,8 +58,12 @@ using WorkerPayload = std::function<int(const WorkerContext&)>;
 enum class LockdownStage : uint8_t {
   kDone,
   kFds,
-  kRlimits,
   kNoNewPrivs,
+  kDumpable,
+  kParentDeath,
+  kRlimits,
+  kNamespaces,  // optional: never fails, see LockdownReport
+  kLandlock,
   kPersonality,
   kSeccomp,
 };
@@ -55,14 +71,30 @@ enum class LockdownStage : uint8_t {
 // Linear memory's hard ceiling without --max-memory: 4 GiB, all of wasm32.
 inline constexpr uint64_t kDefaultMaxMemoryBytes = 4ull << 30;
 
-// Steps 1–5 above on the calling (freshly forked, single-threaded) process.
-// Returns the first stage that failed, or kDone. Not reversible.
-LockdownStage LockDownWorker(int socket_fd, int memfd,
-                             uint64_t max_memory_bytes = kDefaultMaxMemoryBytes);
+struct WorkerLockdownSpec {
+  int socket_fd = -1;
+  int memfd = -1;
+  int forensics_fd = -1;
+  uint64_t max_memory_bytes = kDefaultMaxMemoryBytes;
+  std::optional<uint64_t> cpu_seconds;
+  bool namespaces = true;  // try step 7
+  // Tests: stop before this stage (kDone: run every stage).
+  LockdownStage stop_before = LockdownStage::kDone;
+};
+
+struct LockdownReport {
+  LockdownStage failed = LockdownStage::kDone;  // kDone: every stage held
+  uint32_t namespaces = 0;                       // NamespaceBits that took effect
+  bool landlock = false;                         // false: the kernel has none
+};
+
+// Steps 1–10 above on the calling (freshly forked, single-threaded) process.
+// Not reversible.
+LockdownReport LockDownWorker(const WorkerLockdownSpec& spec);
 
 // The body of the forked worker: lockdown, then the payload. Returns the
 // exit status for _exit.
-int WorkerMain(int socket_fd, int memfd, const policy::Limits& limits,
+int WorkerMain(int socket_fd, int memfd, int forensics_fd, const policy::Limits& limits,
                const WorkerPayload& payload);
 
 }  // namespace capsa::launcher

@@ -3,13 +3,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
-#include <nlohmann/json.hpp>
+#include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
+
+#include "policy/wasi_rights.h"
 
 namespace capsa::policy {
 namespace {
@@ -66,7 +70,10 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path, std::s
     return MakeError(ErrorCode::kIo,
                      "cannot open audit log " + path + ": " + std::string(strerrordesc_np(errno)));
   }
-  return std::make_unique<AuditLog>(fd, std::move(run_id));
+  auto log = std::make_unique<AuditLog>(fd, std::move(run_id));
+  struct stat st{};
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) log->path_ = path;
+  return log;
 }
 
 AuditLog::AuditLog(int fd, std::string run_id) : fd_(fd), run_id_(std::move(run_id)) {}
@@ -75,14 +82,34 @@ AuditLog::~AuditLog() {
   if (fd_ >= 0) close(fd_);
 }
 
-nlohmann::ordered_json AuditLog::Line(const char* event) const {
+nlohmann::ordered_json AuditLog::Line(const char* event, const char* decision,
+                                      const std::string& rule) const {
   // ordered_json keeps insertion order: the fixed keys come first on every line.
   nlohmann::ordered_json j;
   j["v"] = 1;
   j["time"] = NowRfc3339();
   j["run"] = run_id_;
   j["event"] = event;
+  j["decision"] = decision;
+  j["rule"] = rule;
   return j;
+}
+
+nlohmann::ordered_json AuditLog::CountLines() const {
+  nlohmann::ordered_json counts;
+  for (const char* e : {"grant", "derived", "denial", "unsupported", "protocol_violation",
+                        "sandbox_violation"}) {
+    counts[e] = 0;
+  }
+  std::ifstream in(path_);
+  std::string line;
+  while (std::getline(in, line)) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || j.value("run", "") != run_id_) continue;
+    const std::string event = j.value("event", "");
+    if (counts.contains(event)) counts[event] = counts[event].get<uint64_t>() + 1;
+  }
+  return counts;
 }
 
 void AuditLog::WriteLine(const nlohmann::ordered_json& j) {
@@ -105,7 +132,9 @@ void AuditLog::WriteLine(const nlohmann::ordered_json& j) {
 }
 
 void AuditLog::OnDenial(const DenialEvent& e) {
-  auto j = Line("denial");
+  std::string rule = rules_ != nullptr ? rules_->RuleForDenial(e)
+                                      : (e.rule.empty() ? std::string(kNoGrantRule) : e.rule);
+  auto j = Line("denial", "deny", rule);
   j["operation"] = e.operation;
   j["guest_path"] = e.guest_path;
   j["host_path"] = e.host_path;
@@ -113,49 +142,67 @@ void AuditLog::OnDenial(const DenialEvent& e) {
   j["rights_needed"] = e.rights_needed;
   j["errno"] = e.wasi_errno;
   j["reason"] = e.reason;
+  j["cause"] = DenialCauseName(ClassifyDenial(e));
   WriteLine(j);
 }
 
 void AuditLog::OnDerived(const DerivedEvent& e) {
-  auto j = Line("derived");
+  auto j = Line("derived", "allow",
+                rules_ != nullptr ? rules_->RuleFor(e.guest_path) : std::string(kNoGrantRule));
   j["operation"] = e.operation;
   j["guest_path"] = e.guest_path;
   j["host_path"] = e.host_path;
   j["fd"] = e.fd;
   j["rights_base"] = e.rights_base;
   j["rights_inheriting"] = e.rights_inheriting;
+  j["rights"] = RightsToNames(e.rights_base);
   WriteLine(j);
 }
 
 void AuditLog::OnUnsupported(const std::string& function) {
-  auto j = Line("unsupported");
+  auto j = Line("unsupported", "deny", "default: not implemented (ENOSYS)");
   j["function"] = function;
   WriteLine(j);
 }
 
 void AuditLog::OnProtocolViolation(const std::string& what) {
-  auto j = Line("protocol_violation");
+  auto j = Line("protocol_violation", "kill", "broker protocol");
+  j["what"] = what;
+  WriteLine(j);
+}
+
+void AuditLog::OnSandboxViolation(const std::string& what) {
+  auto j = Line("sandbox_violation", "kill", "seccomp allowlist");
   j["what"] = what;
   WriteLine(j);
 }
 
 void AuditLog::OnGrant(const GrantEvent& e) {
-  auto j = Line("grant");
+  auto j = Line("grant", "allow",
+                rules_ != nullptr ? rules_->RuleFor(e.guest_path) : "dir " + e.guest_path + " " + e.mode);
   j["guest_path"] = e.guest_path;
   j["host_path"] = e.host_path;
   j["mode"] = e.mode;
   j["fd"] = e.fd;
   j["rights_base"] = e.rights_base;
   j["rights_inheriting"] = e.rights_inheriting;
+  j["rights"] = RightsToNames(e.rights_base);
   WriteLine(j);
 }
 
 void AuditLog::OnEnd(const EndEvent& e) {
-  auto j = Line("end");
+  const char* rule = "guest";
+  if (e.end == RunEnd::kTimeout) rule = "limits.timeout";
+  if (e.end == RunEnd::kSandboxViolation) rule = "seccomp allowlist";
+  if (e.end == RunEnd::kProtocolViolation) rule = "broker protocol";
+  if (e.end == RunEnd::kModuleRejected) rule = "module check";
+  auto j = Line("end", "end", rule);
   j["end"] = RunEndName(e.end);
   j["exit_status"] = e.exit_status;
   if (e.end == RunEnd::kExit) j["guest_exit_code"] = e.guest_exit_code;
   j["message"] = e.message;
+  j["duration_ms"] = e.duration_ms;
+  if (!path_.empty()) j["counts"] = CountLines();
   WriteLine(j);
 }
 

@@ -8,18 +8,30 @@
 //   "time": "2025-01-31T12:00:00.123Z"   UTC, millisecond precision
 //   "run": "<32 hex digits>"    the run id (same for every line of a run)
 //   "event": one of "denial", "derived", "unsupported", "protocol_violation",
-//            "grant", "end"
+//            "sandbox_violation", "grant", "end"
+//   "decision": "allow" (grant, derived), "deny" (denial, unsupported),
+//               "kill" (violations), "end"
+//   "rule": the policy rule that decided it (policy/rules.h), e.g.
+//           "dir[0] /data ro", "deny[1] /data/secret/*", "default: no grant"
 // and the event's fields:
 //   denial:     operation, guest_path, host_path, rights_held, rights_needed,
-//               errno (the WASI errno the guest was told), reason
+//               errno (the WASI errno the guest was told), reason, cause
+//               (rules.h DenialCauseName)
 //   derived:    operation, guest_path, host_path, fd, rights_base, rights_inheriting
 //   unsupported: function
 //   protocol_violation: what
-//   grant:      guest_path, host_path, mode ("ro"/"rw"), fd, rights_base, rights_inheriting
+//   sandbox_violation:  what
+//   grant:      guest_path, host_path, mode ("ro"/"rw"/"rights"), fd, rights_base,
+//               rights_inheriting
 //   end:        end ("exit", "trap", "module_rejected", "sandbox_violation",
 //               "protocol_violation", "worker_crash", "broker_failure", "timeout"),
-//               exit_status (capsa's), guest_exit_code (end == "exit" only), message
-// Rights are the WASI rights bit sets as unsigned integers.
+//               exit_status (capsa's), guest_exit_code (end == "exit" only), message,
+//               duration_ms, counts {grant, derived, denial, unsupported,
+//               protocol_violation, sandbox_violation} (this run's lines, read
+//               back from the file; absent when the log is not a regular file)
+// Rights are the WASI rights bit sets as unsigned integers; derived and grant
+// lines also carry "rights": the base set's names ("fd_read|fd_seek").
+// The full schema: man/capsa-audit-log.5.
 #pragma once
 
 #include <memory>
@@ -29,6 +41,7 @@
 
 #include "engine/base/result.h"
 #include "policy/events.h"
+#include "policy/rules.h"
 
 namespace capsa::policy {
 
@@ -54,7 +67,12 @@ class AuditLog final : public EventSink {
   void OnUnsupported(const std::string& function) override;
   void OnProtocolViolation(const std::string& what) override;
   void OnGrant(const GrantEvent& e) override;
+  void OnSandboxViolation(const std::string& what) override;
   void OnEnd(const EndEvent& e) override;
+
+  // Names rules from `rules` (not owned; must outlive the log). Without it,
+  // "rule" says only what the event itself knows.
+  void set_rules(const RuleBook* rules) { rules_ = rules; }
 
   // False once a write failed (disk full, closed pipe): the log is then
   // incomplete and the run's report must say so.
@@ -63,11 +81,17 @@ class AuditLog final : public EventSink {
   const std::string& run_id() const { return run_id_; }
 
  private:
-  nlohmann::ordered_json Line(const char* event) const;
+  nlohmann::ordered_json Line(const char* event, const char* decision,
+                              const std::string& rule) const;
+  // Counts this run's lines per event, reading the file back (nullopt-like
+  // empty object when it cannot be read).
+  nlohmann::ordered_json CountLines() const;
   void WriteLine(const nlohmann::ordered_json& j);
 
   int fd_ = -1;
+  std::string path_;  // "" when built from an fd
   std::string run_id_;
+  const RuleBook* rules_ = nullptr;
   bool ok_ = true;
 };
 

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "policy/wasi_rights.h"
+
 namespace capsa::policy {
 namespace {
 
@@ -51,12 +53,77 @@ void StderrDenialReporter::PrintOnce(const std::string& key, const std::string& 
   WriteAll(fd_, line);
 }
 
+namespace {
+
+// What the guest tried, as a verb phrase for "denied <verb> <path>".
+std::string Verb(const DenialEvent& e) {
+  const std::string& op = e.operation;
+  const uint64_t missing = e.rights_needed & ~e.rights_held;
+  if (op == "fd_write" || op == "fd_pwrite") return "write to";
+  if (op == "fd_read" || op == "fd_pread") return "read from";
+  if (op == "path_open") {
+    if (e.rights_needed & rights::kPathCreateFile) return "create";
+    if (missing & rights::kWriteRights) return "open for writing";
+    return "open";
+  }
+  if (op == "path_unlink_file") return "unlink";
+  if (op == "path_create_directory") return "mkdir";
+  if (op == "path_remove_directory") return "rmdir";
+  if (op == "path_filestat_get") return "stat";
+  return op + " on";
+}
+
+}  // namespace
+
+std::string StderrDenialReporter::CauseKey(const DenialEvent& e) const {
+  const DenialCause cause = ClassifyDenial(e);
+  std::string scope = e.rule;
+  if (scope.empty() && rules_ != nullptr) scope = rules_->RuleFor(e.guest_path);
+  if (cause == DenialCause::kOther || cause == DenialCause::kNoGrant) scope += '\0' + e.reason;
+  return std::string("d") + '\0' + Verb(e) + '\0' + DenialCauseName(cause) + '\0' + scope;
+}
+
+std::string StderrDenialReporter::Explain(const DenialEvent& e) const {
+  std::string line = "denied " + Verb(e);
+  if (!e.guest_path.empty()) {
+    line += " " + Printable(e.guest_path);
+    if (!e.host_path.empty()) line += " (host " + Printable(e.host_path) + ")";
+  }
+  line += ": ";
+  const std::optional<size_t> grant_index =
+      rules_ != nullptr ? rules_->GrantFor(e.guest_path) : std::nullopt;
+  const DirGrant* grant = grant_index ? &rules_->policy().dirs[*grant_index] : nullptr;
+  const uint64_t missing = e.rights_needed & ~e.rights_held;
+  switch (ClassifyDenial(e)) {
+    case DenialCause::kDenyRule:
+      return line + "refused by the policy rule " + Printable(e.rule);
+    case DenialCause::kEscape:
+      if (grant != nullptr && e.reason.find("escapes") != std::string::npos) {
+        return line + "the path escapes the preopen " + Printable(grant->guest_path);
+      }
+      return line + Printable(e.reason);
+    case DenialCause::kMissingRights:
+      if (grant != nullptr && grant->mode == DirMode::kReadOnly &&
+          (missing & rights::kWriteRights) != 0) {
+        return line + "the grant for " + Printable(grant->guest_path) +
+               " is read-only \u2014 grant it with --dir " + Printable(grant->host_path) +
+               "::" + Printable(grant->guest_path) + "::rw";
+      }
+      if (grant != nullptr && grant->mode == DirMode::kRights) {
+        return line + "the grant for " + Printable(grant->guest_path) + " lacks " +
+               RightsToNames(missing) + " \u2014 add it to rights of dir[" +
+               std::to_string(*grant_index) + "] in the policy";
+      }
+      return line + "missing rights " + RightsToNames(missing) + " (" + Printable(e.reason) + ")";
+    case DenialCause::kNoGrant:
+    case DenialCause::kOther:
+      break;
+  }
+  return line + Printable(e.reason);
+}
+
 void StderrDenialReporter::OnDenial(const DenialEvent& e) {
-  std::string key = std::string("d") + '\0' + e.operation + '\0' + e.guest_path + '\0' + e.reason;
-  std::string line = "capsa: denied " + Printable(e.operation);
-  if (!e.guest_path.empty()) line += " of " + Printable(e.guest_path);
-  line += ": " + Printable(e.reason) + "\n";
-  PrintOnce(key, line);
+  PrintOnce(CauseKey(e), "capsa: " + Explain(e) + "\n");
 }
 
 void StderrDenialReporter::OnUnsupported(const std::string& function) {
@@ -78,6 +145,9 @@ void FanOutSink::OnProtocolViolation(const std::string& what) {
 }
 void FanOutSink::OnGrant(const GrantEvent& e) {
   for (EventSink* s : sinks_) if (s) s->OnGrant(e);
+}
+void FanOutSink::OnSandboxViolation(const std::string& what) {
+  for (EventSink* s : sinks_) if (s) s->OnSandboxViolation(what);
 }
 void FanOutSink::OnEnd(const EndEvent& e) {
   for (EventSink* s : sinks_) if (s) s->OnEnd(e);

@@ -17,6 +17,9 @@ struct DenialEvent {
   uint64_t rights_needed = 0;
   uint16_t wasi_errno = 0;  // the errno the guest was told
   std::string reason;       // one sentence: why ("path escapes the preopen", ...)
+  // The policy rule that refused it when the broker knows it ("deny[1]
+  // /data/secret/*"); otherwise "" and the sinks name the grant (rules.h).
+  std::string rule;
 };
 
 struct DerivedEvent {       // a capability handed out (path_open success)
@@ -55,6 +58,7 @@ struct EndEvent {
   int exit_status = 0;             // capsa's own exit status
   uint32_t guest_exit_code = 0;    // kExit only
   std::string message;             // trap message, violation, ... ("" for kExit)
+  uint64_t duration_ms = 0;        // from the launcher's start to both children reaped
 };
 
 // Receives events. Implementations must not throw; called from one thread.
@@ -70,6 +74,9 @@ class EventSink {
   // Launcher-side events; sinks that only care about the broker's events
   // need not implement them.
   virtual void OnGrant(const GrantEvent&) {}
+  // The worker broke the sandbox (seccomp kill): written by the launcher
+  // before the end record.
+  virtual void OnSandboxViolation(const std::string&) {}
   virtual void OnEnd(const EndEvent&) {}
 };
 

@@ -36,6 +36,14 @@ namespace capsa::engine {
   /* memory */                                                                         \
   V(Load32) V(Load64) V(Load8S32) V(Load8U) V(Load16S32) V(Load16U) V(Load8S64)        \
   V(Load16S64) V(Load32S64) V(Store8) V(Store16) V(Store32) V(Store64)                 \
+  /* loads/stores whose address is a fused i32.add: d a imm off / d a b off,     */  \
+  /* a imm val off / a b val off (address = u32(a + imm or b) + off)             */  \
+  V(Load32AI) V(Load64AI) V(Load8S32AI) V(Load8UAI) V(Load16S32AI) V(Load16UAI)        \
+  V(Load8S64AI) V(Load16S64AI) V(Load32S64AI)                                          \
+  V(Load32AR) V(Load64AR) V(Load8S32AR) V(Load8UAR) V(Load16S32AR) V(Load16UAR)        \
+  V(Load8S64AR) V(Load16S64AR) V(Load32S64AR)                                          \
+  V(Store8AI) V(Store16AI) V(Store32AI) V(Store64AI)                                   \
+  V(Store8AR) V(Store16AR) V(Store32AR) V(Store64AR)                                   \
   V(MemorySize) V(MemoryGrow) V(MemoryInit) V(DataDrop) V(MemoryCopy) V(MemoryFill)    \
   /* tables */                                                                         \
   V(TableGet) V(TableSet) V(TableSize) V(TableGrow) V(TableFill) V(TableCopy)          \
@@ -48,14 +56,16 @@ namespace capsa::engine {
   V(I32AddImm) V(I32SubImm) V(I32MulImm) V(I32AndImm) V(I32OrImm) V(I32XorImm)         \
   V(I32ShlImm) V(I32ShrSImm) V(I32ShrUImm) V(I32EqImm) V(I32NeImm) V(I32LtSImm)        \
   V(I32LtUImm) V(I32GtSImm) V(I32GtUImm) V(I32LeSImm) V(I32LeUImm) V(I32GeSImm)        \
-  V(I32GeUImm)                                                                         \
+  V(I32GeUImm) V(I32RotlImm) V(I32RotrImm)                                             \
   /* i64 */                                                                            \
   V(I64Eqz) V(I64Eq) V(I64Ne) V(I64LtS) V(I64LtU) V(I64GtS) V(I64GtU) V(I64LeS)        \
   V(I64LeU) V(I64GeS) V(I64GeU) V(I64Clz) V(I64Ctz) V(I64Popcnt) V(I64Add) V(I64Sub)   \
   V(I64Mul) V(I64DivS) V(I64DivU) V(I64RemS) V(I64RemU) V(I64And) V(I64Or) V(I64Xor)   \
   V(I64Shl) V(I64ShrS) V(I64ShrU) V(I64Rotl) V(I64Rotr)                                \
   V(I64AddImm) V(I64SubImm) V(I64AndImm) V(I64OrImm) V(I64XorImm) V(I64ShlImm)         \
-  V(I64ShrSImm) V(I64ShrUImm)                                                          \
+  V(I64ShrSImm) V(I64ShrUImm) V(I64MulImm) V(I64RotlImm) V(I64RotrImm)                 \
+  V(I64EqImm) V(I64NeImm) V(I64LtSImm) V(I64LtUImm) V(I64GtSImm) V(I64GtUImm)          \
+  V(I64LeSImm) V(I64LeUImm) V(I64GeSImm) V(I64GeUImm)                                  \
   /* f32 / f64 */                                                                      \
   V(F32Eq) V(F32Ne) V(F32Lt) V(F32Gt) V(F32Le) V(F32Ge)                                \
   V(F64Eq) V(F64Ne) V(F64Lt) V(F64Gt) V(F64Le) V(F64Ge)                                \
@@ -63,6 +73,8 @@ namespace capsa::engine {
   V(F32Add) V(F32Sub) V(F32Mul) V(F32Div) V(F32Min) V(F32Max) V(F32Copysign)           \
   V(F64Abs) V(F64Neg) V(F64Ceil) V(F64Floor) V(F64Trunc) V(F64Nearest) V(F64Sqrt)      \
   V(F64Add) V(F64Sub) V(F64Mul) V(F64Div) V(F64Min) V(F64Max) V(F64Copysign)           \
+  V(F32AddImm) V(F32SubImm) V(F32MulImm) V(F32DivImm)                                  \
+  V(F64AddImm) V(F64SubImm) V(F64MulImm) V(F64DivImm)                                  \
   /* conversions */                                                                    \
   V(I32WrapI64) V(I32TruncF32S) V(I32TruncF32U) V(I32TruncF64S) V(I32TruncF64U)        \
   V(I64ExtendI32S) V(I64ExtendI32U) V(I64TruncF32S) V(I64TruncF32U) V(I64TruncF64S)    \

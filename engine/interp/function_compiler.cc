@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "engine/interp/compiler.h"
+#include "engine/interp/type_ids.h"
 
 namespace capsa::engine {
 
@@ -167,7 +168,8 @@ Result<void> FunctionCompiler::CompileBlock(CtrlKind kind) {
   ctrl.else_patch = else_patch;
   if (kind == CtrlKind::kLoop && Live()) {
     BindLabel();
-    ctrl.loop_pos = Emit(Op::kFuel);
+    // Without metering the header costs nothing: branches go straight to the body.
+    ctrl.loop_pos = module_.fuel_metering ? Emit(Op::kFuel) : code_.size();
   }
   return {};
 }
@@ -328,7 +330,7 @@ Result<void> FunctionCompiler::CompileCallIndirect() {
   uint32_t index_slot = SlotOf(index);
   for (const Operand& a : args) Materialize(a);
   Emit(Op::kCallIndirect);
-  Word(type_index);
+  Word(CanonicalTypeId(type));
   Word(table);
   Word(StackSlot(Height()));
   Word(index_slot);

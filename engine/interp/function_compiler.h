@@ -97,6 +97,15 @@ class FunctionCompiler {
   Result<void> CompileBulkMemory(uint32_t sub);
   Result<void> CompileBulkTable(uint32_t sub);
   Result<void> ReadMemArg(uint32_t natural_log2, uint32_t* offset);
+  // An address computed by the instruction just emitted (i32.add of two
+  // slots, or of a slot and an immediate): that instruction is removed and
+  // its operands returned, to be folded into the memory access.
+  struct FusedAddress {
+    bool imm;    // b is an immediate (else a slot)
+    uint64_t a;  // slot
+    uint64_t b;  // slot or immediate
+  };
+  std::optional<FusedAddress> TakeAddressAdd(const Operand& addr);
   Result<void> CheckMemory();
   Result<void> CheckTable(uint32_t index);
   Result<void> ExpectZeroByte();

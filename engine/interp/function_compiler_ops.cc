@@ -31,7 +31,35 @@ constexpr MemOp kStores[] = {
     {Op::kStore32, 2, ValType::kI64},
 };
 
+// The fused-address variant of a load or store op (code.h: ...AI / ...AR).
+Op FusedAccess(Op op, bool imm) {
+  switch (op) {
+#define CAPSA_FUSED(name) \
+  case Op::k##name:       \
+    return imm ? Op::k##name##AI : Op::k##name##AR;
+    CAPSA_FUSED(Load32) CAPSA_FUSED(Load64) CAPSA_FUSED(Load8S32) CAPSA_FUSED(Load8U)
+    CAPSA_FUSED(Load16S32) CAPSA_FUSED(Load16U) CAPSA_FUSED(Load8S64) CAPSA_FUSED(Load16S64)
+    CAPSA_FUSED(Load32S64) CAPSA_FUSED(Store8) CAPSA_FUSED(Store16) CAPSA_FUSED(Store32)
+    CAPSA_FUSED(Store64)
+#undef CAPSA_FUSED
+    default:
+      return op;
+  }
+}
+
 }  // namespace
+
+std::optional<FunctionCompiler::FusedAddress> FunctionCompiler::TakeAddressAdd(const Operand& addr) {
+  if (addr.where != Where::kStack || last_pos_ == kNoPos || !last_is_producer_ ||
+      code_[last_pos_ + 1] != StackSlot(addr.height))
+    return std::nullopt;
+  if (last_op_ != Op::kI32AddImm && last_op_ != Op::kI32Add) return std::nullopt;
+  // [add, dst, a, b|imm] is dropped; its operands move into the access.
+  FusedAddress f{last_op_ == Op::kI32AddImm, code_[last_pos_ + 2], code_[last_pos_ + 3]};
+  code_.resize(last_pos_);
+  BindLabel();  // nothing before this point may be fused again
+  return f;
+}
 
 Result<void> FunctionCompiler::CheckMemory() {
   if (module_.memories.empty()) return Invalid("unknown memory 0");
@@ -156,11 +184,19 @@ Result<void> FunctionCompiler::CompileLoad(uint8_t opcode) {
   TRY(ReadMemArg(m.natural_log2, &offset));
   TRY_ASSIGN(Operand addr, Pop(ValType::kI32));
   uint32_t dst = StackSlot(addr.height);
-  uint32_t sa = SlotOf(addr);
-  Emit(m.op);
-  Word(dst);
-  Word(sa);
-  Word(offset);
+  if (std::optional<FusedAddress> fused = TakeAddressAdd(addr)) {
+    Emit(FusedAccess(m.op, fused->imm));
+    Word(dst);
+    Word(fused->a);
+    Word(fused->b);
+    Word(offset);
+  } else {
+    uint32_t sa = SlotOf(addr);
+    Emit(m.op);
+    Word(dst);
+    Word(sa);
+    Word(offset);
+  }
   MarkProducer(dst);
   Push(m.type);
   return {};
@@ -172,6 +208,18 @@ Result<void> FunctionCompiler::CompileStore(uint8_t opcode) {
   TRY(ReadMemArg(m.natural_log2, &offset));
   TRY_ASSIGN(Operand value, Pop(m.type));
   TRY_ASSIGN(Operand addr, Pop(ValType::kI32));
+  // The address add can only be the last instruction when the value needed
+  // no code of its own: a local.
+  std::optional<FusedAddress> fused;
+  if (value.where == Where::kLocal) fused = TakeAddressAdd(addr);
+  if (fused) {
+    Emit(FusedAccess(m.op, fused->imm));
+    Word(fused->a);
+    Word(fused->b);
+    Word(value.value);
+    Word(offset);
+    return {};
+  }
   uint32_t sa = SlotOf(addr), sv = SlotOf(value);
   Emit(m.op);
   Word(sa);

@@ -115,6 +115,15 @@ constexpr OpPair kImmediateForms[] = {
     {Op::kI32GeU, Op::kI32GeUImm},   {Op::kI64Add, Op::kI64AddImm},   {Op::kI64Sub, Op::kI64SubImm},
     {Op::kI64And, Op::kI64AndImm},   {Op::kI64Or, Op::kI64OrImm},     {Op::kI64Xor, Op::kI64XorImm},
     {Op::kI64Shl, Op::kI64ShlImm},   {Op::kI64ShrS, Op::kI64ShrSImm}, {Op::kI64ShrU, Op::kI64ShrUImm},
+    {Op::kI32Rotl, Op::kI32RotlImm}, {Op::kI32Rotr, Op::kI32RotrImm}, {Op::kI64Mul, Op::kI64MulImm},
+    {Op::kI64Rotl, Op::kI64RotlImm}, {Op::kI64Rotr, Op::kI64RotrImm}, {Op::kI64Eq, Op::kI64EqImm},
+    {Op::kI64Ne, Op::kI64NeImm},     {Op::kI64LtS, Op::kI64LtSImm},   {Op::kI64LtU, Op::kI64LtUImm},
+    {Op::kI64GtS, Op::kI64GtSImm},   {Op::kI64GtU, Op::kI64GtUImm},   {Op::kI64LeS, Op::kI64LeSImm},
+    {Op::kI64LeU, Op::kI64LeUImm},   {Op::kI64GeS, Op::kI64GeSImm},   {Op::kI64GeU, Op::kI64GeUImm},
+    // Float immediates carry the constant's bit pattern; the handler reinterprets it.
+    {Op::kF32Add, Op::kF32AddImm},   {Op::kF32Sub, Op::kF32SubImm},   {Op::kF32Mul, Op::kF32MulImm},
+    {Op::kF32Div, Op::kF32DivImm},   {Op::kF64Add, Op::kF64AddImm},   {Op::kF64Sub, Op::kF64SubImm},
+    {Op::kF64Mul, Op::kF64MulImm},   {Op::kF64Div, Op::kF64DivImm},
 };
 
 constexpr OpPair kFusedForms[] = {
@@ -156,7 +165,18 @@ std::optional<NumericInfo> LookupSaturating(uint32_t sub_opcode) {
   return kSaturating[sub_opcode];
 }
 
-std::optional<Op> ImmediateForm(Op op) { return Find(kImmediateForms, op); }
+std::optional<Op> ImmediateForm(Op op) {
+  // Called for every binary op with a constant operand: a dense table, not a scan.
+  static const auto kTable = [] {
+    std::array<Op, static_cast<size_t>(Op::kCount)> t;
+    t.fill(Op::kCount);
+    for (const OpPair& p : kImmediateForms) t[static_cast<size_t>(p.from)] = p.to;
+    return t;
+  }();
+  Op to = kTable[static_cast<size_t>(op)];
+  if (to == Op::kCount) return std::nullopt;
+  return to;
+}
 std::optional<Op> FusedBranchForm(Op compare) { return Find(kFusedForms, compare); }
 std::optional<Op> NegatedCompare(Op compare) { return Find(kNegations, compare); }
 

@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "launcher/exit_codes.h"
+#include "launcher/guest_worker.h"
 #include "launcher/outcome_pipe.h"
 #include "launcher/worker.h"
 
@@ -49,8 +52,12 @@ TEST(Decide, Table) {
        "guest exit status 4294967295 is out of range"},
       {"trap", ok, Outcome(Kind::kTrap, 0, "unreachable in function f"), kExitTrap, RunEnd::kTrap,
        "trap: unreachable in function f"},
-      {"trap text escaped", ok, Outcome(Kind::kTrap, 0, "x\n\x1b[2J"), 134, RunEnd::kTrap,
-       "trap: x\\x0a\\x1b[2J"},
+      {"trap text escaped", ok, Outcome(Kind::kTrap, 0, "x\x1b[2J"), 134, RunEnd::kTrap,
+       "trap: x\\x1b[2J"},
+      {"trap backtrace indented", ok,
+       Outcome(Kind::kTrap, 0, "unreachable in function f\nat f\nat g\ncapsa: forged\x1b"),
+       kExitTrap, RunEnd::kTrap,
+       "trap: unreachable in function f\n  at f\n  at g\n  capsa: forged\\x1b"},
       {"module rejected", {Exited(kWorkerStatusModuleRejected), Exited(0), false},
        Outcome(Kind::kTrap, 0, "invalid module: bad magic"), kExitModuleRejected,
        RunEnd::kModuleRejected, "invalid module: bad magic"},
@@ -92,6 +99,38 @@ TEST(Decide, Table) {
     EXPECT_EQ(v.end, c.end);
     EXPECT_EQ(v.message, c.message);
   }
+}
+
+engine::Trap TrapWithBacktrace(std::vector<std::string> frames) {
+  engine::Trap t;
+  t.kind = engine::TrapKind::kUnreachable;
+  t.message = "unreachable";
+  t.backtrace = std::move(frames);
+  return t;
+}
+
+TEST(DescribeTrap, ListsFramesInnermostFirst) {
+  EXPECT_EQ(DescribeTrap(TrapWithBacktrace({})), "unreachable");
+  EXPECT_EQ(DescribeTrap(TrapWithBacktrace({"c", "b", "a"})),
+            "unreachable in function c\nat c\nat b\nat a");
+}
+
+TEST(DescribeTrap, EscapesNamesAndCountsTheEnginesOmittedFrames) {
+  EXPECT_EQ(DescribeTrap(TrapWithBacktrace({"x\ny", "... 7 more frames"})),
+            "unreachable in function x\\x0ay\nat x\\x0ay\n... 7 more frames");
+}
+
+TEST(DescribeTrap, StaysInsideTheOutcomeLimit) {
+  std::vector<std::string> frames(200, std::string(500, 'n'));
+  frames.push_back("... 1000 more frames");
+  const std::string report = DescribeTrap(TrapWithBacktrace(frames));
+  EXPECT_LE(report.size(), kMaxOutcomeMessage);
+  EXPECT_LE(std::count(report.begin(), report.end(), '\n'), 1 + int{kMaxReportedFrames});
+  EXPECT_NE(report.find(" more frames"), std::string::npos);
+  const size_t shown = std::count(report.begin(), report.end(), '\n') - 1;
+  EXPECT_NE(report.find("... " + std::to_string(200 - shown + 1000) + " more frames"),
+            std::string::npos)
+      << report;
 }
 
 TEST(OutcomePipe, RoundTripsAndTruncates) {
