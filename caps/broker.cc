@@ -94,6 +94,7 @@ void BrokerSession::InstallPreopens() {
     h.guest_path = p.guest_path;
     h.host_path = p.host_path;
     h.origin = HandleOrigin::kPreopen;
+    denies_.AddPreopen(h.fd.get(), p.guest_path);
     if (Result<void> r = table_.InstallAt(next, std::move(h)); !r.ok()) {
       spdlog::error("broker: preopen {}: {}", p.guest_path, r.error().message);
     }
@@ -178,6 +179,19 @@ wasi::Errno BrokerSession::Dispatch(const wire::Request& r, ReplyBody* out) {
     case Op::kRandomGet: return RandomGet(r);
     case Op::kSchedYield: return sched_yield() == 0 ? wasi::Errno::kSuccess : ErrnoFromHost(errno);
     case Op::kUnsupported: return Unsupported(r);
+    case Op::kFdReaddir: return FdReaddir(r, out);
+    case Op::kFdRenumber: return FdRenumber(r);
+    case Op::kFdFdstatSetRights: return FdFdstatSetRights(r);
+    case Op::kFdFilestatSetSize: return FdFilestatSetSize(r);
+    case Op::kFdFilestatSetTimes: return FdFilestatSetTimes(r);
+    case Op::kFdAdvise: return FdAdvise(r);
+    case Op::kFdAllocate: return FdAllocate(r);
+    case Op::kPathFilestatSetTimes: return PathFilestatSetTimes(r);
+    case Op::kPathLink: return PathLink(r);
+    case Op::kPathReadlink: return PathReadlink(r, out);
+    case Op::kPathRename: return PathRename(r);
+    case Op::kPathSymlink: return PathSymlink(r);
+    case Op::kPollOneoff: return PollOneoff(r, out);
     default: return wasi::Errno::kNosys;  // blob and report ops never get here
   }
 }

@@ -11,6 +11,7 @@
 #include "caps/rights.h"
 #include "engine/wasi/wasi_types.h"
 #include "policy/events.h"
+#include "policy/policy.h"
 
 namespace capsa::caps {
 
@@ -39,6 +40,8 @@ struct BrokerConfig {
   std::vector<std::string> env;   // "K=V"
   std::vector<uint8_t> module_bytes;
   policy::EventSink* events = nullptr;  // not owned; may be null
+  // Paths inside the preopens refused anyway (policy [[deny]]; caps/deny_rules.h).
+  std::vector<policy::DenyRule> denies;
   // Path resolver for this session; kAuto reads CAPSA_RESOLVER (tests), else
   // openat2 with a fall-back to the walk on ENOSYS (caps/path_resolver.h).
   ResolverKind resolver = ResolverKind::kAuto;

@@ -1,6 +1,8 @@
 // The broker's refusal paths: handle lookup with rights checks, guest-memory
-// range checks, and Deny, which reports every refusal to the event sink and
-// as one line on stderr.
+// range checks, deny-rule checks, and Deny, which reports every refusal to
+// the event sink (the launcher's sinks write the audit log and the one
+// explained stderr line per cause; the broker itself logs at debug level only,
+// so a denial is never printed twice).
 #include <spdlog/spdlog.h>
 
 #include <string>
@@ -13,10 +15,10 @@ namespace capsa::caps {
 
 wasi::Errno BrokerSession::Deny(wire::Op op, std::string_view guest_path, std::string host_path,
                                 wasi::Rights held, wasi::Rights needed, wasi::Errno error,
-                                std::string reason) {
-  // stderr gets what is missing; the audit event carries both full sets.
+                                std::string reason, std::string rule) {
+  // The debug line gets what is missing; the audit event carries both full sets.
   const wasi::Rights missing = needed & ~held;
-  spdlog::warn("denied {} guest_path='{}' host_path='{}'{} -> {}: {}", wire::OpName(op),
+  spdlog::debug("denied {} guest_path='{}' host_path='{}'{} -> {}: {}", wire::OpName(op),
                Printable(guest_path), Printable(host_path),
                missing != 0 ? " missing=" + RightsToString(missing) : std::string(),
                WasiErrnoName(error), reason);
@@ -29,6 +31,7 @@ wasi::Errno BrokerSession::Deny(wire::Op op, std::string_view guest_path, std::s
     e.rights_needed = needed;
     e.wasi_errno = static_cast<uint16_t>(error);
     e.reason = std::move(reason);
+    e.rule = std::move(rule);
     config_.events->OnDenial(e);
   }
   return error;
@@ -43,7 +46,10 @@ Handle* BrokerSession::Lookup(wire::Op op, wasi::Fd fd, wasi::Rights needed,
     return nullptr;
   }
   if (!h->Has(needed)) {
-    *error = Deny(op, guest_path, JoinHostPath(h->host_path, guest_path), h->rights_base, needed,
+    // Name the object as the guest knows it: the handle's guest path (a
+    // preopen's name, or the path a derived handle was opened by) + `guest_path`.
+    *error = Deny(op, JoinHostPath(h->guest_path, guest_path),
+                  JoinHostPath(h->host_path, guest_path), h->rights_base, needed,
                   wasi::Errno::kNotcapable,
                   "fd " + std::to_string(fd) + " lacks " +
                       RightsToString(needed & ~h->rights_base));
@@ -51,6 +57,19 @@ Handle* BrokerSession::Lookup(wire::Op op, wasi::Fd fd, wasi::Rights needed,
   }
   *error = wasi::Errno::kSuccess;
   return h;
+}
+
+wasi::Errno BrokerSession::CheckDenyRules(wire::Op op, const Handle& dir, std::string_view path,
+                                          wasi::Rights needed, int resolved_fd,
+                                          std::string_view resolved_name) {
+  if (denies_.empty()) return wasi::Errno::kSuccess;
+  std::optional<size_t> rule = denies_.MatchLexical(dir.guest_path, path);
+  if (!rule && resolved_fd >= 0) rule = denies_.MatchResolved(resolved_fd, resolved_name);
+  if (!rule) return wasi::Errno::kSuccess;
+  const std::string label = denies_.Label(*rule);
+  return Deny(op, JoinHostPath(dir.guest_path, path), JoinHostPath(dir.host_path, path),
+              dir.rights_base, needed, wasi::Errno::kAcces, "refused by the policy rule " + label,
+              label);
 }
 
 wasi::Errno BrokerSession::MapIoVecs(const wire::Request& r, const Handle& handle,

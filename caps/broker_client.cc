@@ -254,4 +254,173 @@ Errno BrokerClient::Unsupported(std::string_view function) {
   return Call(Op::kUnsupported, &args, sizeof(args), function.data(), function.size());
 }
 
+std::string_view BrokerClient::ReplyText(size_t result_size) const {
+  const auto r = ReplyAs<wire::TextArgs>();  // length checked against the reply by Call
+  return {reinterpret_cast<const char*>(reply_.data()) + sizeof(wire::ReplyHeader) + result_size,
+          r.length};
+}
+
+Errno BrokerClient::FdAdvise(wasi::Fd fd, wasi::FileSize offset, wasi::FileSize len,
+                             wasi::Advice advice) {
+  const wire::FdRangeArgs args{fd, static_cast<uint32_t>(advice), offset, len};
+  return Call(Op::kFdAdvise, &args, sizeof(args));
+}
+
+Errno BrokerClient::FdAllocate(wasi::Fd fd, wasi::FileSize offset, wasi::FileSize len) {
+  const wire::FdRangeArgs args{fd, 0, offset, len};
+  return Call(Op::kFdAllocate, &args, sizeof(args));
+}
+
+Errno BrokerClient::FdFdstatSetRights(wasi::Fd fd, wasi::Rights base, wasi::Rights inheriting) {
+  const wire::SetRightsArgs args{fd, 0, base, inheriting};
+  return Call(Op::kFdFdstatSetRights, &args, sizeof(args));
+}
+
+Errno BrokerClient::FdFilestatSetSize(wasi::Fd fd, wasi::FileSize size) {
+  const wire::SetSizeArgs args{fd, 0, size};
+  return Call(Op::kFdFilestatSetSize, &args, sizeof(args));
+}
+
+Errno BrokerClient::FdFilestatSetTimes(wasi::Fd fd, wasi::Timestamp atim, wasi::Timestamp mtim,
+                                       wasi::FstFlags flags) {
+  const wire::TimesArgs args{fd, 0, atim, mtim, flags, 0, 0};
+  return Call(Op::kFdFilestatSetTimes, &args, sizeof(args));
+}
+
+Errno BrokerClient::FdReaddir(wasi::Fd fd, wasi::DirCookie cookie, wasi::Size max_bytes,
+                              std::vector<wasi::DirEntry>* entries) {
+  constexpr size_t kHeader = 24;
+  size_t packed = 0;
+  entries->clear();
+  for (;;) {
+    const uint32_t want = static_cast<uint32_t>(std::min<size_t>(max_bytes - packed,
+                                                                 wire::kMaxTextBytes));
+    const wire::ReaddirArgs args{fd, want, cookie};
+    const Errno e = Call(Op::kFdReaddir, &args, sizeof(args));
+    if (e != Errno::kSuccess) return e;
+    const auto result = ReplyAs<wire::ReaddirResult>();
+    const std::string_view text = ReplyText(sizeof(wire::ReaddirResult));
+    size_t at = 0;
+    while (at + kHeader <= text.size()) {
+      wasi::DirEntry entry;
+      uint64_t next = 0;
+      uint64_t ino = 0;
+      uint32_t name_len = 0;
+      std::memcpy(&next, text.data() + at, 8);
+      std::memcpy(&ino, text.data() + at + 8, 8);
+      std::memcpy(&name_len, text.data() + at + 16, 4);
+      const uint8_t type = static_cast<uint8_t>(text[at + 20]);
+      if (name_len > text.size() - at - kHeader) return Break();
+      entry.next = next;
+      entry.ino = ino;
+      entry.type = type <= static_cast<uint8_t>(wasi::FileType::kSymbolicLink)
+                       ? static_cast<wasi::FileType>(type) : wasi::FileType::kUnknown;
+      entry.name.assign(text.data() + at + kHeader, name_len);
+      at += kHeader + name_len;
+      packed += kHeader + name_len;
+      cookie = next;
+      entries->push_back(std::move(entry));
+    }
+    if (at != text.size()) return Break();
+    // A reply with no entry and no end would loop forever: treat it as the end.
+    if (result.eof != 0 || text.empty() || packed >= max_bytes) return Errno::kSuccess;
+  }
+}
+
+Errno BrokerClient::FdRenumber(wasi::Fd from, wasi::Fd to) {
+  const wire::RenumberArgs args{from, to};
+  return Call(Op::kFdRenumber, &args, sizeof(args));
+}
+
+Errno BrokerClient::PathFilestatSetTimes(wasi::Fd dir_fd, wasi::LookupFlags flags,
+                                         std::string_view path, wasi::Timestamp atim,
+                                         wasi::Timestamp mtim, wasi::FstFlags fst_flags) {
+  if (path.size() > wire::kMaxTextBytes) return Errno::kNametoolong;
+  const wire::TimesArgs args{dir_fd, flags, atim, mtim, fst_flags, 0,
+                             static_cast<uint32_t>(path.size())};
+  return Call(Op::kPathFilestatSetTimes, &args, sizeof(args), path.data(), path.size());
+}
+
+Errno BrokerClient::TwoPathCall(Op op, wire::TwoPathArgs args, std::string_view old_path,
+                                std::string_view new_path) {
+  if (old_path.size() > wire::kMaxTextBytes || new_path.size() > wire::kMaxTextBytes) {
+    return Errno::kNametoolong;
+  }
+  args.old_len = static_cast<uint32_t>(old_path.size());
+  args.total_len = static_cast<uint32_t>(old_path.size() + new_path.size());
+  std::string both;
+  both.reserve(args.total_len);
+  both.append(old_path);
+  both.append(new_path);
+  return Call(op, &args, sizeof(args), both.data(), both.size());
+}
+
+Errno BrokerClient::PathLink(wasi::Fd old_dir_fd, wasi::LookupFlags old_flags,
+                             std::string_view old_path, wasi::Fd new_dir_fd,
+                             std::string_view new_path) {
+  return TwoPathCall(Op::kPathLink, wire::TwoPathArgs{old_dir_fd, old_flags, new_dir_fd, 0, 0, 0},
+                     old_path, new_path);
+}
+
+Errno BrokerClient::PathRename(wasi::Fd old_dir_fd, std::string_view old_path,
+                               wasi::Fd new_dir_fd, std::string_view new_path) {
+  return TwoPathCall(Op::kPathRename, wire::TwoPathArgs{old_dir_fd, 0, new_dir_fd, 0, 0, 0},
+                     old_path, new_path);
+}
+
+Errno BrokerClient::PathSymlink(std::string_view old_path, wasi::Fd dir_fd,
+                                std::string_view new_path) {
+  return TwoPathCall(Op::kPathSymlink, wire::TwoPathArgs{0, 0, dir_fd, 0, 0, 0}, old_path,
+                     new_path);
+}
+
+Errno BrokerClient::PathReadlink(wasi::Fd dir_fd, std::string_view path, std::string* target) {
+  const Errno e = PathCall(Op::kPathReadlink, wire::PathArgs{dir_fd, 0, 0, 0, 0, 0, 0}, path);
+  if (e == Errno::kSuccess) target->assign(ReplyText(sizeof(wire::TextArgs)));
+  return e;
+}
+
+Errno BrokerClient::PollOneoff(std::span<const wasi::Subscription> subscriptions,
+                               std::vector<wasi::Event>* events) {
+  if (subscriptions.size() > wire::kMaxPollSubs) return Errno::kNotsup;
+  std::vector<wire::PollSub> subs(subscriptions.size());
+  for (size_t i = 0; i < subscriptions.size(); ++i) {
+    const wasi::Subscription& s = subscriptions[i];
+    wire::PollSub& w = subs[i];
+    w.userdata = s.userdata;
+    w.type = static_cast<uint8_t>(s.type);
+    if (s.type == wasi::EventType::kClock) {
+      w.clock_id = static_cast<uint32_t>(s.clock_id);
+      w.timeout = s.timeout;
+      w.precision = s.precision;
+      w.flags = s.flags;
+    } else {
+      w.fd = s.fd;
+    }
+  }
+  const wire::PollArgs args{static_cast<uint32_t>(subs.size()), 0};
+  const Errno e = Call(Op::kPollOneoff, &args, sizeof(args), subs.data(),
+                       subs.size() * sizeof(wire::PollSub));
+  if (e != Errno::kSuccess) return e;
+  const auto result = ReplyAs<wire::PollResult>();
+  const std::string_view text = ReplyText(sizeof(wire::PollResult));
+  if (result.count > subscriptions.size() ||
+      text.size() != result.count * sizeof(wire::PollEvent)) {
+    return Break();
+  }
+  for (uint32_t i = 0; i < result.count; ++i) {
+    wire::PollEvent w;
+    std::memcpy(&w, text.data() + i * sizeof(w), sizeof(w));
+    wasi::Event ev;
+    ev.userdata = w.userdata;
+    ev.error = static_cast<Errno>(w.error);
+    ev.type = w.type <= static_cast<uint8_t>(wasi::EventType::kFdWrite)
+                  ? static_cast<wasi::EventType>(w.type) : wasi::EventType::kClock;
+    ev.nbytes = w.nbytes;
+    ev.flags = w.flags;
+    events->push_back(ev);
+  }
+  return Errno::kSuccess;
+}
+
 }  // namespace capsa::caps

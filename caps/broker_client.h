@@ -83,6 +83,31 @@ class BrokerClient final : public wasi::WasiHost {
   wasi::Errno ClockResGet(wasi::ClockId id, wasi::Timestamp* resolution) override;
   wasi::Errno ClockTimeGet(wasi::ClockId id, wasi::Timestamp precision,
                            wasi::Timestamp* time) override;
+  wasi::Errno FdAdvise(wasi::Fd fd, wasi::FileSize offset, wasi::FileSize len,
+                       wasi::Advice advice) override;
+  wasi::Errno FdAllocate(wasi::Fd fd, wasi::FileSize offset, wasi::FileSize len) override;
+  wasi::Errno FdFdstatSetRights(wasi::Fd fd, wasi::Rights rights_base,
+                                wasi::Rights rights_inheriting) override;
+  wasi::Errno FdFilestatSetSize(wasi::Fd fd, wasi::FileSize size) override;
+  wasi::Errno FdFilestatSetTimes(wasi::Fd fd, wasi::Timestamp atim, wasi::Timestamp mtim,
+                                 wasi::FstFlags flags) override;
+  // Several round trips when max_bytes needs more than one reply (<= 4 KiB each).
+  wasi::Errno FdReaddir(wasi::Fd fd, wasi::DirCookie cookie, wasi::Size max_bytes,
+                        std::vector<wasi::DirEntry>* entries) override;
+  wasi::Errno FdRenumber(wasi::Fd from, wasi::Fd to) override;
+  wasi::Errno PathFilestatSetTimes(wasi::Fd dir_fd, wasi::LookupFlags flags,
+                                   std::string_view path, wasi::Timestamp atim,
+                                   wasi::Timestamp mtim, wasi::FstFlags fst_flags) override;
+  wasi::Errno PathLink(wasi::Fd old_dir_fd, wasi::LookupFlags old_flags, std::string_view old_path,
+                       wasi::Fd new_dir_fd, std::string_view new_path) override;
+  wasi::Errno PathReadlink(wasi::Fd dir_fd, std::string_view path, std::string* target) override;
+  wasi::Errno PathRename(wasi::Fd old_dir_fd, std::string_view old_path, wasi::Fd new_dir_fd,
+                         std::string_view new_path) override;
+  wasi::Errno PathSymlink(std::string_view old_path, wasi::Fd dir_fd,
+                          std::string_view new_path) override;
+  // At most wire::kMaxPollSubs subscriptions per call (more: ENOTSUP).
+  wasi::Errno PollOneoff(std::span<const wasi::Subscription> subscriptions,
+                         std::vector<wasi::Event>* events) override;
   wasi::Errno RandomGet(wasi::IoVec buffer) override;
   wasi::Errno SchedYield() override;
   wasi::Errno Unsupported(std::string_view function) override;
@@ -102,6 +127,10 @@ class BrokerClient final : public wasi::WasiHost {
                  wasi::Size* moved);
   wasi::Errno FdOnly(wire::Op op, wasi::Fd fd);
   wasi::Errno PathCall(wire::Op op, const wire::PathArgs& args, std::string_view path);
+  wasi::Errno TwoPathCall(wire::Op op, wire::TwoPathArgs args, std::string_view old_path,
+                          std::string_view new_path);
+  // The reply's text trailer (after a result whose first u32 is its length).
+  std::string_view ReplyText(size_t result_size) const;
   Result<std::string> FetchBlob(wire::Op op, uint64_t limit);
   wasi::Errno Break();
 

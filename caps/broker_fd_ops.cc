@@ -1,6 +1,7 @@
 // fd_* handlers: bytes move with readv/writev/preadv/pwritev straight between
 // the real fd and the broker's mapping of guest memory (no payload copies).
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <spdlog/spdlog.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -9,10 +10,13 @@
 #include <cerrno>
 #include <cstdint>
 #include <limits>
+#include <string>
+#include <utility>
 
 #include "caps/broker_session.h"
 #include "caps/errno_map.h"
 #include "caps/host_stat.h"
+#include "caps/rights.h"
 
 namespace capsa::caps {
 
@@ -22,6 +26,32 @@ using wasi::Errno;
 namespace {
 
 Errno HostError() { return ErrnoFromHost(errno); }
+
+Errno Check(int rc) { return rc == 0 ? Errno::kSuccess : HostError(); }
+
+constexpr uint64_t kMaxOff = static_cast<uint64_t>(std::numeric_limits<off_t>::max());
+
+// After fd_fdstat_set_rights dropped every right that needs a writable
+// descriptor, swap a writable regular-file descriptor for a read-only one so
+// the kernel enforces the drop too. The new description keeps the offset and
+// the status flags; on any failure the old descriptor stays (the broker's own
+// rights check still holds).
+void ReopenReadOnly(Handle* h) {
+  if (h->type != wasi::FileType::kRegularFile) return;
+  const int fl = fcntl(h->fd.get(), F_GETFL);
+  if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) return;
+  const std::string proc = "/proc/self/fd/" + std::to_string(h->fd.get());
+  UniqueFd ro(open(proc.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+                                     (fl & (O_APPEND | O_DSYNC | O_SYNC))));
+  if (!ro.valid()) return;
+  if (!(fl & O_NONBLOCK)) {
+    const int rf = fcntl(ro.get(), F_GETFL);
+    if (rf < 0 || fcntl(ro.get(), F_SETFL, rf & ~O_NONBLOCK) != 0) return;
+  }
+  const off_t at = lseek(h->fd.get(), 0, SEEK_CUR);
+  if (at < 0 || lseek(ro.get(), at, SEEK_SET) != at) return;
+  h->fd = std::move(ro);
+}
 
 
 }  // namespace
@@ -149,6 +179,13 @@ Errno BrokerSession::FdFdstatSetFlags(const wire::Request& r) {
   if (args.flags & ~kSettable) return Errno::kInval;
   const int flags = fcntl(h->fd.get(), F_GETFL);
   if (flags < 0) return HostError();
+  // Append-only stays append-only: a handle that appends and may not position
+  // its writes (no fd_seek) cannot turn APPEND off and write at its offset.
+  if ((flags & O_APPEND) && !(args.flags & wasi::fdflag::kAppend) && !h->Has(right::kFdSeek)) {
+    return Deny(r.op, "", h->host_path, h->rights_base, right::kFdSeek, Errno::kNotcapable,
+                "fd " + std::to_string(args.fd) +
+                    " is append-only (no fd_seek); APPEND cannot be cleared");
+  }
   int wanted = flags & ~(O_APPEND | O_NONBLOCK);
   if (args.flags & wasi::fdflag::kAppend) wanted |= O_APPEND;
   if (args.flags & wasi::fdflag::kNonblock) wanted |= O_NONBLOCK;
@@ -195,6 +232,103 @@ Errno BrokerSession::FdSync(const wire::Request& r, wasi::Rights right) {
   if (h == nullptr) return error;
   const int rc = right == right::kFdSync ? fsync(h->fd.get()) : fdatasync(h->fd.get());
   return rc == 0 ? Errno::kSuccess : HostError();
+}
+
+// fd_renumber(from, to): both must be open; `to` is closed and `from` moves
+// there (as wasmtime). Preopens and stdio may be renumbered too.
+Errno BrokerSession::FdRenumber(const wire::Request& r) {
+  const auto a = r.As<wire::RenumberArgs>();
+  Errno error;
+  Handle* from = Lookup(r.op, a.from, 0, "", &error);
+  if (from == nullptr) return error;
+  if (Lookup(r.op, a.to, 0, "", &error) == nullptr) return error;
+  if (a.from == a.to) return Errno::kSuccess;
+  Handle moved = std::move(*from);
+  table_.Remove(a.from);  // its fd moved out: closes nothing
+  table_.Remove(a.to);
+  if (Result<void> put = table_.InstallAt(a.to, std::move(moved)); !put.ok()) return Errno::kIo;
+  return Errno::kSuccess;
+}
+
+// Rights can only be dropped: asking for any right not held is ENOTCAPABLE.
+Errno BrokerSession::FdFdstatSetRights(const wire::Request& r) {
+  const auto a = r.As<wire::SetRightsArgs>();
+  Errno error;
+  Handle* h = Lookup(r.op, a.fd, 0, "", &error);
+  if (h == nullptr) return error;
+  const wasi::Rights extra_base = a.rights_base & ~h->rights_base;
+  const wasi::Rights extra_inh = a.rights_inheriting & ~h->rights_inheriting;
+  if (extra_base != 0 || extra_inh != 0) {
+    return Deny(r.op, "", h->host_path, h->rights_base, a.rights_base | extra_inh,
+                Errno::kNotcapable,
+                "fd_fdstat_set_rights may only drop rights; not held: " +
+                    RightsToString(extra_base | extra_inh));
+  }
+  h->rights_base = a.rights_base;
+  h->rights_inheriting = a.rights_inheriting;
+  if ((h->rights_base & rights::kNeedsWritableFd) == 0) ReopenReadOnly(h);
+  return Errno::kSuccess;
+}
+
+Errno BrokerSession::FdFilestatSetSize(const wire::Request& r) {
+  const auto a = r.As<wire::SetSizeArgs>();
+  Errno error;
+  Handle* h = Lookup(r.op, a.fd, right::kFdFilestatSetSize, "", &error);
+  if (h == nullptr) return error;
+  if (a.size > kMaxOff) return Errno::kInval;
+  return Check(ftruncate(h->fd.get(), static_cast<off_t>(a.size)));
+}
+
+Errno BrokerSession::FdFilestatSetTimes(const wire::Request& r) {
+  const auto a = r.As<wire::TimesArgs>();
+  Errno error;
+  Handle* h = Lookup(r.op, a.fd, right::kFdFilestatSetTimes, "", &error);
+  if (h == nullptr) return error;
+  timespec times[2];
+  TimesFromFlags(a.atim, a.mtim, a.fst_flags, times);
+  if (futimens(h->fd.get(), times) == 0) return Errno::kSuccess;
+  if (errno != EBADF) return HostError();
+  // An O_PATH descriptor (a preopen the launcher opened so): through /proc.
+  const std::string proc = "/proc/self/fd/" + std::to_string(h->fd.get());
+  return Check(utimensat(AT_FDCWD, proc.c_str(), times, 0));
+}
+
+Errno BrokerSession::FdAdvise(const wire::Request& r) {
+  const auto a = r.As<wire::FdRangeArgs>();
+  Errno error;
+  Handle* h = Lookup(r.op, a.fd, right::kFdAdvise, "", &error);
+  if (h == nullptr) return error;
+  int advice;
+  switch (static_cast<wasi::Advice>(a.advice)) {
+    case wasi::Advice::kNormal: advice = POSIX_FADV_NORMAL; break;
+    case wasi::Advice::kSequential: advice = POSIX_FADV_SEQUENTIAL; break;
+    case wasi::Advice::kRandom: advice = POSIX_FADV_RANDOM; break;
+    case wasi::Advice::kWillneed: advice = POSIX_FADV_WILLNEED; break;
+    case wasi::Advice::kDontneed: advice = POSIX_FADV_DONTNEED; break;
+    case wasi::Advice::kNoreuse: advice = POSIX_FADV_NOREUSE; break;
+    default: return Errno::kInval;
+  }
+  if (a.offset > kMaxOff || a.length > kMaxOff) return Errno::kInval;
+  const int rc = posix_fadvise(h->fd.get(), static_cast<off_t>(a.offset),
+                               static_cast<off_t>(a.length), advice);
+  return rc == 0 ? Errno::kSuccess : ErrnoFromHost(rc);
+}
+
+// posix_fallocate (the file grows to offset+length if shorter); ENOTSUP from
+// filesystems that cannot, as wasmtime reports.
+Errno BrokerSession::FdAllocate(const wire::Request& r) {
+  const auto a = r.As<wire::FdRangeArgs>();
+  Errno error;
+  Handle* h = Lookup(r.op, a.fd, right::kFdAllocate, "", &error);
+  if (h == nullptr) return error;
+  if (a.offset > kMaxOff || a.length > kMaxOff - a.offset) return Errno::kInval;
+  if (h->type != wasi::FileType::kRegularFile) {
+    return h->type == wasi::FileType::kDirectory ? Errno::kBadf : Errno::kSpipe;
+  }
+  if (a.length == 0) return Errno::kInval;
+  const int rc = posix_fallocate(h->fd.get(), static_cast<off_t>(a.offset),
+                                 static_cast<off_t>(a.length));
+  return rc == 0 ? Errno::kSuccess : ErrnoFromHost(rc == EOPNOTSUPP ? ENOTSUP : rc);
 }
 
 }  // namespace capsa::caps

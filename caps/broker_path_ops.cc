@@ -49,13 +49,18 @@ Errno BrokerSession::PathOpen(const wire::Request& r, ReplyBody* out) {
       DeriveChildRights(parent->rights_inheriting, a.rights_base, a.rights_inheriting);
   const int flags = OpenFlagsFor(child.base, a.oflags, a.fdflags, a.lookup_flags);
   std::string host_path = JoinHostPath(parent->host_path, path);
+  // Deny rules: lexically before anything is created, then on what opened.
+  if (Errno e = CheckDenyRules(r.op, *parent, path, needed); e != Errno::kSuccess) return e;
   UniqueFd fd;
   const PathStatus status = OpenBeneath(parent->fd.get(), path, flags, kCreateFileMode, &fd);
   if (status.refusal != PathRefusal::kNone) {
-    return Deny(r.op, path, std::move(host_path), parent->rights_base, needed, status.error,
-                PathRefusalReason(status.refusal));
+    return Deny(r.op, JoinHostPath(parent->guest_path, path), std::move(host_path),
+                parent->rights_base, needed, status.error, PathRefusalReason(status.refusal));
   }
   if (!status.ok()) return status.error;
+  if (Errno e = CheckDenyRules(r.op, *parent, path, needed, fd.get()); e != Errno::kSuccess) {
+    return e;
+  }
   // Opened O_NONBLOCK so a FIFO cannot block the broker; restore what was asked.
   if (!(a.fdflags & wasi::fdflag::kNonblock)) {
     const int fl = fcntl(fd.get(), F_GETFL);
@@ -73,7 +78,7 @@ Errno BrokerSession::PathOpen(const wire::Request& r, ReplyBody* out) {
   h.host_path = host_path;
   h.origin = HandleOrigin::kDerived;
   policy::DerivedEvent event{wire::OpName(r.op), h.guest_path, host_path, 0, child.base,
-                             child.inheriting};
+                             child.inheriting, h.type == wasi::FileType::kDirectory};
   // `parent` may dangle after Insert (the table can grow).
   const std::optional<wasi::Fd> opened = table_.Insert(std::move(h));
   if (!opened) return Errno::kMfile;
@@ -92,13 +97,21 @@ Errno BrokerSession::PathFilestatGet(const wire::Request& r, ReplyBody* out) {
   if (a.lookup_flags & ~wasi::lookupflag::kSymlinkFollow) return Errno::kInval;
   const int flags =
       O_PATH | ((a.lookup_flags & wasi::lookupflag::kSymlinkFollow) ? 0 : O_NOFOLLOW);
+  if (Errno e = CheckDenyRules(r.op, *dir, path, right::kPathFilestatGet); e != Errno::kSuccess) {
+    return e;
+  }
   UniqueFd fd;
   const PathStatus status = OpenBeneath(dir->fd.get(), path, flags, 0, &fd);
   if (status.refusal != PathRefusal::kNone) {
-    return Deny(r.op, path, JoinHostPath(dir->host_path, path), dir->rights_base,
-                right::kPathFilestatGet, status.error, PathRefusalReason(status.refusal));
+    return Deny(r.op, JoinHostPath(dir->guest_path, path), JoinHostPath(dir->host_path, path),
+                dir->rights_base, right::kPathFilestatGet, status.error,
+                PathRefusalReason(status.refusal));
   }
   if (!status.ok()) return status.error;
+  if (Errno e = CheckDenyRules(r.op, *dir, path, right::kPathFilestatGet, fd.get());
+      e != Errno::kSuccess) {
+    return e;
+  }
   wasi::FileStat st{};
   if (int e = StatFd(fd.get(), &st); e != 0) return ErrnoFromHost(e);
   out->Set(wire::ToWire(st));
@@ -114,13 +127,20 @@ Errno BrokerSession::PathEntryOp(const wire::Request& r) {
   Errno error;
   Handle* dir = Lookup(r.op, a.fd, needed, path, &error);
   if (dir == nullptr) return error;
+  if (Errno e = CheckDenyRules(r.op, *dir, path, needed); e != Errno::kSuccess) return e;
   ParentEntry entry;
   const PathStatus status = OpenParentBeneath(dir->fd.get(), path, &entry);
   if (status.refusal != PathRefusal::kNone) {
-    return Deny(r.op, path, JoinHostPath(dir->host_path, path), dir->rights_base, needed,
-                status.error, PathRefusalReason(status.refusal));
+    return Deny(r.op, JoinHostPath(dir->guest_path, path), JoinHostPath(dir->host_path, path),
+                dir->rights_base, needed, status.error, PathRefusalReason(status.refusal));
   }
   if (!status.ok()) return status.error;
+  if (entry.kind == EntryKind::kName) {
+    if (Errno e = CheckDenyRules(r.op, *dir, path, needed, entry.dir(), entry.name);
+        e != Errno::kSuccess) {
+      return e;
+    }
+  }
   // "." and ".." name directories that exist and that no entry op may touch;
   // answer as Linux does for mkdir/rmdir/unlink of them, without a syscall.
   if (entry.kind != EntryKind::kName) {

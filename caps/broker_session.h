@@ -4,13 +4,16 @@
 //
 // Handlers are split by what they touch: broker.cc (session loop, start-up,
 // blobs, reports), broker_checks.cc (lookups, range checks, denials),
-// broker_fd_ops.cc (fd_*), broker_path_ops.cc
-// (path_*), broker_misc_ops.cc (clocks, random, yield, unsupported).
+// broker_fd_ops.cc (fd_*), broker_path_ops.cc (path_open, stat, mkdir/rmdir/unlink),
+// broker_dir_ops.cc (readdir, link, rename, symlink, readlink, set times),
+// broker_poll_ops.cc (poll_oneoff), broker_misc_ops.cc (clocks, random, yield,
+// unsupported).
 // Every handler returns the WASI errno for the reply and fills `result`
 // (the op's fixed result body) only on success.
 #pragma once
 
 #include <sys/uio.h>
+#include <time.h>
 
 #include <array>
 #include <cstdint>
@@ -18,8 +21,10 @@
 #include <string_view>
 
 #include "caps/broker.h"
+#include "caps/deny_rules.h"
 #include "caps/guest_memory_map.h"
 #include "caps/handle_table.h"
+#include "caps/path_resolver.h"
 #include "caps/protocol.h"
 
 namespace capsa::caps {
@@ -58,9 +63,17 @@ class BrokerSession {
   WorkerOutcome Disconnected(std::string what);
 
   // Denials: report to the event sink and stderr, return `error`.
+  // `guest_path` is the full guest path (handle's guest path + relative);
+  // `rule` names the policy rule when a deny rule refused it.
   wasi::Errno Deny(wire::Op op, std::string_view guest_path, std::string host_path,
                    wasi::Rights held, wasi::Rights needed, wasi::Errno error,
-                   std::string reason);
+                   std::string reason, std::string rule = {});
+  // Deny rules (deny_rules.h): kSuccess, or EACCES after a denial naming the
+  // rule. Lexical check of `path` beneath `dir`, and — when `resolved_fd` is
+  // valid — of where the object (or `resolved_name` inside it) really is.
+  wasi::Errno CheckDenyRules(wire::Op op, const Handle& dir, std::string_view path,
+                             wasi::Rights needed, int resolved_fd = -1,
+                             std::string_view resolved_name = "");
   // The handle for `fd` holding every right in `needed`, or nullptr after a
   // denial (EBADF / ENOTCAPABLE) stored in *error.
   Handle* Lookup(wire::Op op, wasi::Fd fd, wasi::Rights needed, std::string_view guest_path,
@@ -80,11 +93,34 @@ class BrokerSession {
   wasi::Errno FdPrestatDirName(const wire::Request& r, ReplyBody* out);
   wasi::Errno FdFilestatGet(const wire::Request& r, ReplyBody* out);
   wasi::Errno FdSync(const wire::Request& r, wasi::Rights right);
+  wasi::Errno FdRenumber(const wire::Request& r);
+  wasi::Errno FdFdstatSetRights(const wire::Request& r);
+  wasi::Errno FdFilestatSetSize(const wire::Request& r);
+  wasi::Errno FdFilestatSetTimes(const wire::Request& r);
+  wasi::Errno FdAdvise(const wire::Request& r);
+  wasi::Errno FdAllocate(const wire::Request& r);
 
   // broker_path_ops.cc
   wasi::Errno PathOpen(const wire::Request& r, ReplyBody* out);
   wasi::Errno PathFilestatGet(const wire::Request& r, ReplyBody* out);
   wasi::Errno PathEntryOp(const wire::Request& r);  // mkdir, rmdir, unlink
+
+  // broker_dir_ops.cc
+  wasi::Errno FdReaddir(const wire::Request& r, ReplyBody* out);
+  wasi::Errno PathFilestatSetTimes(const wire::Request& r);
+  wasi::Errno PathLink(const wire::Request& r);
+  wasi::Errno PathRename(const wire::Request& r);
+  wasi::Errno PathSymlink(const wire::Request& r);
+  wasi::Errno PathReadlink(const wire::Request& r, ReplyBody* out);
+  // The directory handle `fd` (holding `needed`), its parent of `path` opened
+  // beneath it, and the final component; escapes and missing rights are denied.
+  wasi::Errno ResolveEntry(wire::Op op, wasi::Fd fd, std::string_view path, wasi::Rights needed,
+                           ParentEntry* entry, std::string* host_path);
+  // WASI atim/mtim + fst_flags -> utimensat times (UTIME_NOW / UTIME_OMIT).
+  static void TimesFromFlags(uint64_t atim, uint64_t mtim, uint16_t flags, timespec out[2]);
+
+  // broker_poll_ops.cc
+  wasi::Errno PollOneoff(const wire::Request& r, ReplyBody* out);
 
   // broker_misc_ops.cc
   wasi::Errno Clock(const wire::Request& r, ReplyBody* out);
@@ -92,6 +128,7 @@ class BrokerSession {
   wasi::Errno Unsupported(const wire::Request& r);
 
   BrokerConfig config_;
+  DenyRules denies_{config_.denies};  // after config_: initialized from it
   HandleTable table_;
   GuestMemoryMap memory_;
   std::array<uint8_t, wire::kMaxRequestBytes + 1> request_buffer_{};

@@ -28,6 +28,11 @@ constexpr OpSpec NoReply(size_t body, Trailer trailer, size_t count_offset) {
 
 constexpr size_t kPathLen = offsetof(PathArgs, path_len);
 
+constexpr OpSpec TwoPaths() {
+  return {sizeof(TwoPathArgs), Trailer::kTwoTexts, offsetof(TwoPathArgs, total_len), 0,
+          Trailer::kNone, ReplyKind::kFixed};
+}
+
 // Indexed by op - kFirstOp.
 constexpr std::array<OpSpec, kLastRequestOp> kSpecs = {{
     Blob(),                                                  // kHello
@@ -59,6 +64,22 @@ constexpr std::array<OpSpec, kLastRequestOp> kSpecs = {{
     WithText(sizeof(TextArgs), offsetof(TextArgs, length), 0),  // kUnsupported
     NoReply(sizeof(ExitArgs), Trailer::kNone, kNoCount),     // kReportExit
     NoReply(sizeof(TextArgs), Trailer::kText, offsetof(TextArgs, length)),  // kReportTrap
+    {sizeof(ReaddirArgs), Trailer::kNone, kNoCount, sizeof(ReaddirResult), Trailer::kText,
+     ReplyKind::kFixed},                                     // kFdReaddir
+    Fixed(sizeof(RenumberArgs), 0),                          // kFdRenumber
+    Fixed(sizeof(SetRightsArgs), 0),                         // kFdFdstatSetRights
+    Fixed(sizeof(SetSizeArgs), 0),                           // kFdFilestatSetSize
+    Fixed(sizeof(TimesArgs), 0),                             // kFdFilestatSetTimes
+    Fixed(sizeof(FdRangeArgs), 0),                           // kFdAdvise
+    Fixed(sizeof(FdRangeArgs), 0),                           // kFdAllocate
+    WithText(sizeof(TimesArgs), offsetof(TimesArgs, path_len), 0),  // kPathFilestatSetTimes
+    TwoPaths(),                                              // kPathLink
+    {sizeof(PathArgs), Trailer::kText, kPathLen, sizeof(TextArgs), Trailer::kText,
+     ReplyKind::kFixed},                                     // kPathReadlink
+    TwoPaths(),                                              // kPathRename
+    TwoPaths(),                                              // kPathSymlink
+    {sizeof(PollArgs), Trailer::kPollSubs, offsetof(PollArgs, count), sizeof(PollResult),
+     Trailer::kText, ReplyKind::kFixed},                     // kPollOneoff
 }};
 
 Error Violation(std::string what) { return MakeError(ErrorCode::kProtocol, std::move(what)); }
@@ -96,6 +117,41 @@ bool UnusedFieldsZero(const Request& r) {
       return r.As<TextArgs>().pad == 0;
     case Op::kReportExit:
       return r.As<ExitArgs>().pad == 0;
+    case Op::kFdReaddir:
+      return true;
+    case Op::kFdFdstatSetRights:
+      return r.As<SetRightsArgs>().pad == 0;
+    case Op::kFdFilestatSetSize:
+      return r.As<SetSizeArgs>().pad == 0;
+    case Op::kFdFilestatSetTimes: {
+      const auto a = r.As<TimesArgs>();
+      return a.pad == 0 && a.lookup_flags == 0 && a.path_len == 0;
+    }
+    case Op::kPathFilestatSetTimes:
+      return r.As<TimesArgs>().pad == 0;
+    case Op::kFdAllocate:
+      return r.As<FdRangeArgs>().advice == 0;
+    case Op::kPathReadlink: {
+      const auto a = r.As<PathArgs>();
+      return a.lookup_flags == 0 && a.rights_base == 0 && a.rights_inheriting == 0 &&
+             a.oflags == 0 && a.fdflags == 0;
+    }
+    case Op::kPathLink: case Op::kPathRename: case Op::kPathSymlink: {
+      const auto a = r.As<TwoPathArgs>();
+      const bool old_len_ok = a.old_len <= kMaxTextBytes && a.total_len >= a.old_len &&
+                              a.total_len - a.old_len <= kMaxTextBytes;
+      const bool flags_ok = r.op == Op::kPathLink || a.old_flags == 0;
+      const bool old_fd_ok = r.op != Op::kPathSymlink || a.old_fd == 0;
+      return a.pad == 0 && old_len_ok && flags_ok && old_fd_ok;
+    }
+    case Op::kPollOneoff: {
+      if (r.As<PollArgs>().pad != 0) return false;
+      for (size_t i = 0; i < r.trailer.size() / sizeof(PollSub); ++i) {
+        const PollSub sub = r.PollSubAt(i);
+        if (sub.pad != 0 || sub.pad2 != 0) return false;
+      }
+      return true;
+    }
     default:
       return true;
   }
@@ -110,7 +166,10 @@ const char* OpName(Op op) {
       "fd_prestat_dir_name", "fd_filestat_get", "fd_sync", "fd_datasync", "path_open",
       "path_filestat_get", "path_create_directory", "path_remove_directory",
       "path_unlink_file", "clock_res_get", "clock_time_get", "random_get", "sched_yield",
-      "unsupported", "report_exit", "report_trap", "chunk",
+      "unsupported", "report_exit", "report_trap", "fd_readdir", "fd_renumber",
+      "fd_fdstat_set_rights", "fd_filestat_set_size", "fd_filestat_set_times", "fd_advise",
+      "fd_allocate", "path_filestat_set_times", "path_link", "path_readlink", "path_rename",
+      "path_symlink", "poll_oneoff", "chunk",
   };
   const auto i = static_cast<size_t>(op) - kFirstOp;
   return i < sizeof(kNames) / sizeof(kNames[0]) ? kNames[i] : "unknown";
@@ -144,12 +203,19 @@ Result<Request> ParseRequest(std::span<const uint8_t> message) {
   if (spec->trailer != Trailer::kNone) {
     uint32_t count = 0;
     std::memcpy(&count, request.body.data() + spec->count_offset, sizeof(count));
-    const size_t limit = spec->trailer == Trailer::kText ? kMaxTextBytes : kMaxIoVecs;
+    size_t limit = kMaxIoVecs;
+    size_t unit = sizeof(wasi::IoVec);
+    switch (spec->trailer) {
+      case Trailer::kText: limit = kMaxTextBytes; unit = 1; break;
+      case Trailer::kTwoTexts: limit = 2 * kMaxTextBytes; unit = 1; break;
+      case Trailer::kPollSubs: limit = kMaxPollSubs; unit = sizeof(PollSub); break;
+      default: break;
+    }
     if (count > limit) {
       return Violation(std::string(OpName(op)) + " count " + std::to_string(count) +
                        " over the limit " + std::to_string(limit));
     }
-    trailer_bytes = spec->trailer == Trailer::kText ? count : count * sizeof(wasi::IoVec);
+    trailer_bytes = count * unit;
   }
   if (message.size() != fixed + trailer_bytes) {
     return Violation(std::string(OpName(op)) + " request is " + std::to_string(message.size()) +

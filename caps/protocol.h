@@ -36,10 +36,14 @@ enum class Op : uint32_t {
   kFdSync, kFdDatasync, kPathOpen, kPathFilestatGet, kPathCreateDirectory,
   kPathRemoveDirectory, kPathUnlinkFile, kClockResGet, kClockTimeGet, kRandomGet, kSchedYield,
   kUnsupported, kReportExit, kReportTrap,
+  // The rest of preview1 (caps/broker_dir_ops.cc, broker_fd_ops.cc, broker_poll_ops.cc).
+  kFdReaddir, kFdRenumber, kFdFdstatSetRights, kFdFilestatSetSize, kFdFilestatSetTimes,
+  kFdAdvise, kFdAllocate, kPathFilestatSetTimes, kPathLink, kPathReadlink, kPathRename,
+  kPathSymlink, kPollOneoff,
   kChunk,  // reply stream only: one piece of a blob
 };
 inline constexpr uint32_t kFirstOp = 1;
-inline constexpr uint32_t kLastRequestOp = static_cast<uint32_t>(Op::kReportTrap);
+inline constexpr uint32_t kLastRequestOp = static_cast<uint32_t>(Op::kPollOneoff);
 const char* OpName(Op op);
 
 inline constexpr size_t kMaxTextBytes = 4096;   // paths, names, trap messages
@@ -65,6 +69,33 @@ struct ClockArgs { uint32_t id; uint32_t pad; uint64_t precision; };  // res_get
 struct RangeArgs { uint32_t offset; uint32_t length; };               // random_get
 struct TextArgs { uint32_t length; uint32_t pad; };                   // unsupported, trap; text follows
 struct ExitArgs { uint32_t code; uint32_t pad; };
+// fd_readdir: up to max_bytes of packed entries starting at cookie.
+struct ReaddirArgs { uint32_t fd; uint32_t max_bytes; uint64_t cookie; };
+struct RenumberArgs { uint32_t from; uint32_t to; };
+struct SetRightsArgs { uint32_t fd; uint32_t pad; uint64_t rights_base; uint64_t rights_inheriting; };
+struct SetSizeArgs { uint32_t fd; uint32_t pad; uint64_t size; };
+// fd_filestat_set_times (path_len 0, lookup_flags 0) and path_filestat_set_times.
+struct TimesArgs {
+  uint32_t fd; uint32_t lookup_flags; uint64_t atim; uint64_t mtim;
+  uint16_t fst_flags; uint16_t pad; uint32_t path_len;
+};
+// fd_advise (advice) and fd_allocate (advice 0).
+struct FdRangeArgs { uint32_t fd; uint32_t advice; uint64_t offset; uint64_t length; };
+// path_link, path_rename, path_symlink: old_len bytes of the old path (for
+// symlink: the link's target text; old_fd 0), then new_len bytes of the new
+// path. total_len = old_len + new_len, each <= kMaxTextBytes.
+struct TwoPathArgs {
+  uint32_t old_fd; uint32_t old_flags; uint32_t new_fd; uint32_t old_len;
+  uint32_t total_len; uint32_t pad;
+};
+// poll_oneoff: count PollSub follow. clock: clock_id/timeout/precision/flags;
+// fd_read/fd_write: fd.
+struct PollArgs { uint32_t count; uint32_t pad; };
+struct PollSub {
+  uint64_t userdata; uint8_t type; uint8_t pad; uint16_t flags; uint32_t fd;
+  uint32_t clock_id; uint32_t pad2; uint64_t timeout; uint64_t precision;
+};
+inline constexpr size_t kMaxPollSubs = 128;
 
 // ---- replies ----
 struct ReplyHeader { uint32_t op; uint32_t length; uint16_t error; uint16_t pad; uint32_t pad2; };
@@ -81,12 +112,23 @@ struct FileStatResult {
   uint64_t nlink; uint64_t size; uint64_t atim; uint64_t mtim; uint64_t ctim;
 };
 struct EmptyResult {};
+// fd_readdir: `length` bytes of packed dirents (24-byte header + name, the
+// guest layout) follow; eof = 1 when the directory ended within them.
+struct ReaddirResult { uint32_t length; uint32_t eof; };
+// poll_oneoff: `length` bytes = count PollEvent follow.
+struct PollEvent {
+  uint64_t userdata; uint64_t nbytes; uint16_t error; uint8_t type; uint8_t pad;
+  uint16_t flags; uint16_t pad2;
+};
+struct PollResult { uint32_t length; uint32_t count; };
 struct ChunkHeader { uint32_t op; uint32_t length; };
 
 static_assert(sizeof(RequestHeader) == 8 && sizeof(ReplyHeader) == 16);
 static_assert(sizeof(IoArgs) == 16 && sizeof(SeekArgs) == 16 && sizeof(PathArgs) == 32);
 static_assert(sizeof(FdStatResult) == 24 && sizeof(FileStatResult) == 64);
 static_assert(sizeof(wasi::IoVec) == 8);
+static_assert(sizeof(TimesArgs) == 32 && sizeof(TwoPathArgs) == 24 && sizeof(PollSub) == 40);
+static_assert(sizeof(PollEvent) == 24 && sizeof(FdRangeArgs) == 24);
 
 inline FileStatResult ToWire(const wasi::FileStat& s) {
   FileStatResult w{};
@@ -101,7 +143,9 @@ inline wasi::FileStat FromWire(const FileStatResult& w) {
   return wasi::FileStat{w.dev, w.ino, type, w.nlink, w.size, w.atim, w.mtim, w.ctim};
 }
 
-enum class Trailer : uint8_t { kNone, kText, kIoVecs };
+// kTwoTexts: TwoPathArgs' two paths back to back (count = total_len).
+// kPollSubs: PollArgs.count PollSub records.
+enum class Trailer : uint8_t { kNone, kText, kIoVecs, kTwoTexts, kPollSubs };
 // kNone: ReportExit/ReportTrap (the worker exits next); kBlob: Hello, FetchModule.
 enum class ReplyKind : uint8_t { kNone, kFixed, kBlob };
 
@@ -121,6 +165,10 @@ const OpSpec* FindOpSpec(uint32_t op);
 // oversized message is always detected.
 inline constexpr size_t kMaxRequestBytes =
     sizeof(RequestHeader) + sizeof(PathArgs) + kMaxIoVecs * sizeof(wasi::IoVec);
+static_assert(kMaxRequestBytes >= sizeof(RequestHeader) + sizeof(TwoPathArgs) + 2 * kMaxTextBytes);
+static_assert(kMaxRequestBytes >= sizeof(RequestHeader) + sizeof(PollArgs) +
+                                      kMaxPollSubs * sizeof(PollSub));
+static_assert(kMaxTextBytes >= kMaxPollSubs * sizeof(PollEvent));
 inline constexpr size_t kMaxReplyBytes = sizeof(ReplyHeader) + 64 + kMaxTextBytes;
 
 // A request that parsed. The spans point into the caller's receive buffer.
@@ -138,6 +186,14 @@ struct Request {
   }
   std::string_view Text() const {
     return {reinterpret_cast<const char*>(trailer.data()), trailer.size()};
+  }
+  // kTwoTexts: the old and new path (old_len was checked by ParseRequest).
+  std::string_view OldPath() const { return Text().substr(0, As<TwoPathArgs>().old_len); }
+  std::string_view NewPath() const { return Text().substr(As<TwoPathArgs>().old_len); }
+  PollSub PollSubAt(size_t i) const {
+    PollSub s{};
+    std::memcpy(&s, trailer.data() + i * sizeof(PollSub), sizeof(s));
+    return s;
   }
   size_t IoVecCount() const { return trailer.size() / sizeof(wasi::IoVec); }
   wasi::IoVec IoVecAt(size_t i) const {

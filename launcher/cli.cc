@@ -28,7 +28,11 @@ struct RawRunFlags {
   std::string audit_log;
   std::string max_memory;
   std::string fuel;
+  std::string max_stack;
   std::string timeout;
+  std::string cpu_time;
+  std::string max_output;
+  bool explain = false;
 };
 
 // Validates the raw flag strings into `request.policy` (policy/flag_parse.h).
@@ -42,9 +46,22 @@ Result<void> ApplyFlags(const RawRunFlags& raw, RunRequest& request) {
   if (!raw.fuel.empty()) {
     TRY_ASSIGN(limits.fuel, policy::ParseFuelFlag(raw.fuel));
   }
+  if (!raw.max_stack.empty()) {
+    TRY_ASSIGN(limits.max_call_depth, policy::ParseStackFlag(raw.max_stack));
+  }
   if (!raw.timeout.empty()) {
     TRY_ASSIGN(limits.timeout, policy::ParseTimeoutFlag(raw.timeout));
   }
+  if (!raw.cpu_time.empty()) {
+    // RLIMIT_CPU counts whole seconds: round a fraction up, never down to 0.
+    TRY_ASSIGN(std::chrono::milliseconds cpu, policy::ParseTimeoutFlag(raw.cpu_time));
+    limits.cpu_time_seconds = static_cast<uint64_t>((cpu.count() + 999) / 1000);
+    if (*limits.cpu_time_seconds == 0) limits.cpu_time_seconds = 1;
+  }
+  if (!raw.max_output.empty()) {
+    TRY_ASSIGN(limits.max_output_bytes, policy::ParseMemoryFlag(raw.max_output));
+  }
+  request.explain = raw.explain;
   request.audit_log_path = raw.audit_log;
   return {};
 }
@@ -57,6 +74,8 @@ CliOutcome ParseCommandLine(const std::vector<std::string>& argv) {
   app.set_version_flag("--version", "capsa " CAPSA_VERSION);
   app.require_subcommand(1);
   CLI::App* run = app.add_subcommand("run", "Run a WASI module in the sandbox");
+  CLI::App* doctor =
+      app.add_subcommand("doctor", "Print which sandbox layers this host supports and a run uses");
   RawRunFlags raw;
   run->add_option("--dir", raw.dirs,
                   "Grant a host directory: HOST[::GUEST][::ro|rw] (guest path defaults to HOST, "
@@ -69,7 +88,19 @@ CliOutcome ParseCommandLine(const std::vector<std::string>& argv) {
   run->add_option("--max-memory", raw.max_memory, "Cap linear memory (bytes, or with K/M/G)")
       ->type_name("N");
   run->add_option("--fuel", raw.fuel, "Trap once N units of fuel are spent (one per call and per loop iteration)")->type_name("N");
-  run->add_option("--timeout", raw.timeout, "Kill the run after S seconds")->type_name("S");
+  run->add_option("--max-stack", raw.max_stack,
+                  "Trap with \"call stack exhausted\" past N nested wasm calls (default 50000)")
+      ->type_name("N");
+  run->add_option("--timeout", raw.timeout, "Kill the run after S seconds of wall-clock time (exit 124)")->type_name("S");
+  run->add_option("--cpu-time", raw.cpu_time,
+                  "Kill the worker after S seconds of CPU time, rounded up (exit 152)")
+      ->type_name("S");
+  run->add_option("--max-output", raw.max_output,
+                  "Cap stdout+stderr at N bytes (or with K/M/G); then writes fail with EFBIG "
+                  "and the run ends (exit 153)")
+      ->type_name("N");
+  run->add_flag("--explain", raw.explain,
+                "Print the sandbox layers and every grant on stderr, then run");
   // Stop at the first word that is not one of the options above: it is
   // MODULE, and everything after it belongs to the guest.
   run->prefix_command();
@@ -91,6 +122,11 @@ CliOutcome ParseCommandLine(const std::vector<std::string>& argv) {
     return Fail(std::string(e.what()) + " (" + kRunUsageHint + ")");
   }
 
+  if (doctor->parsed()) {
+    CliOutcome result;
+    result.action = CliOutcome::Action::kDoctor;
+    return result;
+  }
   std::vector<std::string> rest = run->remaining();
   if (rest.empty()) return Fail(std::string("missing MODULE (") + kRunUsageHint + ")");
   if (rest.front().size() > 1 && rest.front().front() == '-') {

@@ -1,7 +1,9 @@
 // The `capsa` command line (CLI11):
 //
 //   capsa run [--dir HOST[::GUEST][::ro|rw]]... [--env K=V]...
-//             [--audit-log FILE] [--max-memory N] [--fuel N] [--timeout S]
+//             [--audit-log FILE] [--max-memory N] [--fuel N] [--max-stack N] [--timeout S]
+//             [--cpu-time S] [--max-output N] [--explain]
+//   capsa doctor
 //             MODULE [ARGS...]
 //   capsa --help | --version
 //
@@ -25,6 +27,7 @@ struct CliOutcome {
     kRun,    // `request` is complete
     kPrint,  // print `text` to stdout (help, version), exit 0
     kError,  // print `text` to stderr, exit kExitUsage
+    kDoctor, // `capsa doctor`: probe and print the host's sandbox layers
   };
   Action action = Action::kError;
   RunRequest request;

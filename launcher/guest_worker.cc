@@ -109,6 +109,7 @@ int RunGuest(const WorkerContext& ctx) {
   options.memfd = ctx.memfd;
   if (ctx.limits.max_memory_bytes) options.max_memory_bytes = *ctx.limits.max_memory_bytes;
   options.exec.fuel = ctx.limits.fuel;
+  if (ctx.limits.max_call_depth) options.exec.max_call_depth = *ctx.limits.max_call_depth;
 
   engine::InstantiateOutcome inst = engine::Instantiate(module.value(), linker, options);
   if (inst.error) return Reject(client, inst.error->message);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "launcher/cli.h"
+#include "launcher/doctor.h"
 #include "launcher/exit_codes.h"
 #include "launcher/run.h"
 
@@ -20,8 +21,16 @@ int main(int argc, char** argv) {
     case CliOutcome::Action::kError:
       std::fprintf(stderr, "capsa: %s\n", cli.text.c_str());
       return capsa::launcher::kExitUsage;
+    case CliOutcome::Action::kDoctor:
+      std::fputs(capsa::launcher::FormatDoctor(capsa::launcher::ProbeHost()).c_str(), stdout);
+      return 0;
     case CliOutcome::Action::kRun:
       break;
+  }
+  if (cli.request.explain) {
+    const std::string text =
+        capsa::launcher::FormatExplain(cli.request, capsa::launcher::ProbeHost());
+    std::fputs(text.c_str(), stderr);
   }
   // Nothing buffered may be duplicated into the children by fork.
   std::fflush(nullptr);

@@ -35,7 +35,7 @@ std::string EncodeOutcome(const caps::WorkerOutcome& outcome) {
 std::optional<caps::WorkerOutcome> DecodeOutcome(std::string_view bytes) {
   if (bytes.size() < kHeaderBytes) return std::nullopt;
   const auto kind = static_cast<uint8_t>(bytes[0]);
-  if (kind > static_cast<uint8_t>(Kind::kDisconnected)) return std::nullopt;
+  if (kind > static_cast<uint8_t>(Kind::kOutputLimit)) return std::nullopt;
   const uint32_t length = GetU32(bytes, 5);
   if (length > kMaxOutcomeMessage || bytes.size() != kHeaderBytes + length) return std::nullopt;
   caps::WorkerOutcome outcome;

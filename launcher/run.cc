@@ -15,6 +15,8 @@
 #include "caps/rights.h"
 #include "launcher/exit_codes.h"
 #include "launcher/fds.h"
+#include "launcher/forensics.h"
+#include "launcher/landlock.h"
 #include "launcher/guest_worker.h"
 #include "launcher/outcome_pipe.h"
 #include "launcher/process.h"
@@ -25,8 +27,16 @@
 namespace capsa::launcher {
 namespace {
 
+// One "capsa: " line per line of `message`.
 void PrintLine(int fd, const std::string& message) {
-  std::string line = "capsa: " + message + "\n";
+  std::string line;
+  size_t start = 0;
+  while (start <= message.size()) {
+    size_t nl = message.find('\n', start);
+    if (nl == std::string::npos) nl = message.size();
+    line += "capsa: " + message.substr(start, nl - start) + "\n";
+    start = nl + 1;
+  }
   size_t done = 0;
   while (done < line.size()) {
     ssize_t n = write(fd, line.data() + done, line.size() - done);
@@ -34,6 +44,19 @@ void PrintLine(int fd, const std::string& message) {
     if (n <= 0) return;
     done += static_cast<size_t>(n);
   }
+}
+
+// Everything a (non-blocking) pipe holds, up to 64 KiB.
+std::string ReadAvailable(int fd) {
+  std::string bytes;
+  char buf[4096];
+  while (bytes.size() < (64u << 10)) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    bytes.append(buf, static_cast<size_t>(n));
+  }
+  return bytes;
 }
 
 caps::DirRights RightsFor(policy::DirMode mode) {
@@ -63,6 +86,8 @@ struct Prepared {
   UniqueFd memfd;
   std::pair<UniqueFd, UniqueFd> sockets;  // [0] broker, [1] worker
   std::pair<UniqueFd, UniqueFd> report;   // [0] launcher reads, [1] broker writes
+  std::pair<UniqueFd, UniqueFd> forensics;  // [0] launcher reads, [1] worker writes
+  std::vector<LandlockTree> trees;        // the broker's Landlock rules
 };
 
 Result<Prepared> Prepare(const RunRequest& request, policy::EventSink* events) {
@@ -79,6 +104,7 @@ Result<Prepared> Prepare(const RunRequest& request, policy::EventSink* events) {
                        guest_fd, rights.base(), rights.inheriting()});
     }
     ++guest_fd;
+    p.trees.push_back({fd.get(), grant.mode});
     p.preopen_fds.push_back(std::move(fd));
   }
   TRY_ASSIGN(p.memfd, CreateGuestMemfd());
@@ -86,6 +112,11 @@ Result<Prepared> Prepare(const RunRequest& request, policy::EventSink* events) {
   TRY_ASSIGN(p.report, CreatePipe());
   // Read only after both children are gone; never block on a stray writer.
   fcntl(p.report.first.get(), F_SETFL, O_NONBLOCK);
+  // Both ends non-blocking: the launcher reads after the worker is gone, and
+  // a worker that filled the pipe with junk cannot block its SIGSYS handler.
+  TRY_ASSIGN(p.forensics, CreatePipe());
+  fcntl(p.forensics.first.get(), F_SETFL, O_NONBLOCK);
+  fcntl(p.forensics.second.get(), F_SETFL, O_NONBLOCK);
   return p;
 }
 
@@ -132,18 +163,22 @@ int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
   config.env = request.policy.env;
   config.module_bytes = std::move(p.module_bytes);
   config.events = &events;
+  config.max_output_bytes = request.policy.limits.max_output_bytes.value_or(0);
 
   Result<Child> broker = ForkChild([&]() {
     p.sockets.second.Reset();
     p.report.first.Reset();
-    return BrokerMain(std::move(config), p.report.second.get(), hooks.broker);
+    p.forensics.first.Reset();
+    p.forensics.second.Reset();
+    return BrokerMain(std::move(config), p.trees, p.report.second.get(), hooks.broker);
   });
   if (!broker.ok()) {
     PrintLine(stderr_fd, broker.error().message);
     return kExitUsage;
   }
   Result<Child> worker = ForkChild([&]() {
-    return WorkerMain(p.sockets.second.get(), p.memfd.get(), request.policy.limits, hooks.worker);
+    return WorkerMain(p.sockets.second.get(), p.memfd.get(), p.forensics.second.get(),
+                      request.policy.limits, hooks.worker);
   });
   if (!worker.ok()) {
     KillChild(broker.value());
@@ -157,12 +192,17 @@ int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
   p.sockets.second.Reset();
   p.memfd.Reset();
   p.report.second.Reset();
+  p.forensics.second.Reset();
   p.preopen_fds.clear();
 
   if (hooks.on_started) hooks.on_started(worker->pid, broker->pid);
   const RunEnds ends = Supervise(worker.value(), broker.value(), request.policy.limits.timeout);
   const std::optional<caps::WorkerOutcome> outcome = ReadOutcome(p.report.first.get());
-  const Verdict verdict = Decide(ends, outcome, request.policy.limits.timeout);
+  DecideContext context;
+  context.timeout = request.policy.limits.timeout;
+  context.cpu_time_seconds = request.policy.limits.cpu_time_seconds;
+  context.violation = ParseViolation(ReadAvailable(p.forensics.first.get()));
+  const Verdict verdict = Decide(ends, outcome, context);
 
   if (!verdict.message.empty()) PrintLine(stderr_fd, verdict.message);
   if (audit) {

@@ -24,6 +24,7 @@ struct RunRequest {
   policy::Policy policy;       // args[0] is the module path as given
   std::string module_path;
   std::string audit_log_path;  // empty: no audit log
+  bool explain = false;        // --explain: print layers and grants first
 };
 
 // Seams for tests that run the real machinery with a scripted side.

@@ -129,20 +129,41 @@ RunEnds Supervise(const Child& worker, const Child& broker,
 }
 
 Verdict Decide(const RunEnds& ends, const std::optional<caps::WorkerOutcome>& outcome,
-               std::optional<std::chrono::milliseconds> timeout) {
+               const DecideContext& context) {
   const ChildEnd& worker = ends.worker;
   const ChildEnd& broker = ends.broker;
-  // A seccomp kill is the strongest signal: whatever else happened, the
+  const bool worker_signaled = worker.kind == ChildEnd::Kind::kSignaled && !worker.killed_by_launcher;
+  // A seccomp trap is the strongest signal: whatever else happened, the
   // sandbox stopped an escape attempt (or an engine bug) and must say so.
-  if (worker.kind == ChildEnd::Kind::kSignaled && worker.code == SIGSYS &&
-      !worker.killed_by_launcher) {
-    return Make(kExitSandboxViolation, RunEnd::kSandboxViolation,
-                "sandbox violation: worker killed by seccomp (SIGSYS)");
+  // The SIGSYS handler dies by SIGSYS after reporting; its fallback exit
+  // status is 128+SIGSYS.
+  if ((worker_signaled && worker.code == SIGSYS) ||
+      (worker.kind == ChildEnd::Kind::kExited && worker.code == 128 + SIGSYS)) {
+    if (!context.violation) {
+      return Make(kExitSandboxViolation, RunEnd::kSandboxViolation,
+                  "sandbox violation: worker killed by seccomp (SIGSYS), no report from the worker");
+    }
+    std::string text;
+    for (const std::string& line : DescribeViolation(*context.violation)) {
+      text += (text.empty() ? "" : "\n") + line;
+    }
+    return Make(kExitSandboxViolation, RunEnd::kSandboxViolation, std::move(text));
   }
   if (ends.timed_out) {
-    const long long ms = timeout ? timeout->count() : 0;
+    const long long ms = context.timeout ? context.timeout->count() : 0;
     return Make(kExitTimeout, RunEnd::kTimeout,
                 "timeout: the run exceeded " + std::to_string(ms) + " ms");
+  }
+  // RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL one second later.
+  if (context.cpu_time_seconds && worker_signaled &&
+      (worker.code == SIGXCPU || worker.code == SIGKILL)) {
+    return Make(kExitCpuTimeLimit, RunEnd::kCpuTimeLimit,
+                "cpu time limit: the worker used more than " +
+                    std::to_string(*context.cpu_time_seconds) + " s of CPU time");
+  }
+  if (broker.kind == ChildEnd::Kind::kSignaled && broker.code == SIGSYS) {
+    return Make(kExitBrokerFailure, RunEnd::kBrokerFailure,
+                "broker failed: killed by seccomp (SIGSYS): it attempted a forbidden system call");
   }
   if (broker.kind != ChildEnd::Kind::kExited || broker.code != 0 || !outcome) {
     std::string why = broker.killed_by_launcher ? "did not finish after the worker ended"
@@ -171,8 +192,15 @@ Verdict Decide(const RunEnds& ends, const std::optional<caps::WorkerOutcome>& ou
     case Kind::kProtocolViolation:
       return Make(kExitProtocolViolation, RunEnd::kProtocolViolation,
                   "protocol violation: " + Printable(outcome->message));
+    case Kind::kOutputLimit:
+      return Make(kExitOutputLimit, RunEnd::kOutputLimit,
+                  "output limit: " + Printable(outcome->message));
     case Kind::kDisconnected:
       break;
+  }
+  if (worker_signaled && worker.code == SIGXFSZ) {
+    return Make(kExitWorkerCrash, RunEnd::kWorkerCrash,
+                "worker crashed (signal 25): linear memory grew past --max-memory (RLIMIT_FSIZE)");
   }
   if (worker.kind == ChildEnd::Kind::kSignaled) {
     return Make(kExitWorkerCrash, RunEnd::kWorkerCrash,

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "caps/broker.h"
+#include "launcher/forensics.h"
 #include "launcher/process.h"
 #include "policy/events.h"
 
@@ -35,13 +36,22 @@ struct Verdict {
   int exit_status = 0;
   policy::RunEnd end = policy::RunEnd::kExit;
   uint32_t guest_exit_code = 0;  // end == kExit
-  std::string message;           // for stderr after "capsa: "; empty: print nothing
+  std::string message;  // for stderr, each line after "capsa: "; empty: print nothing
+};
+
+// What Decide needs besides the children's ends and the broker's report.
+struct DecideContext {
+  std::optional<std::chrono::milliseconds> timeout;
+  std::optional<uint64_t> cpu_time_seconds;
+  std::optional<Violation> violation;  // the worker's forensics report, if any
 };
 
 // Pure: combines the children's ends, the worker's exit status protocol
-// (worker.h) and the broker's report into the verdict. Worker-supplied text
-// (trap messages name guest functions) is escaped for the terminal.
+// (worker.h), the broker's report and the forensics report into the
+// verdict. Worker-supplied text (trap messages name guest functions) is
+// escaped for the terminal. A violation's message has several lines
+// (forensics.h); the first is the reason.
 Verdict Decide(const RunEnds& ends, const std::optional<caps::WorkerOutcome>& outcome,
-               std::optional<std::chrono::milliseconds> timeout);
+               const DecideContext& context);
 
 }  // namespace capsa::launcher

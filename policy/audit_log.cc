@@ -42,6 +42,8 @@ const char* RunEndName(RunEnd end) {
     case RunEnd::kWorkerCrash: return "worker_crash";
     case RunEnd::kBrokerFailure: return "broker_failure";
     case RunEnd::kTimeout: return "timeout";
+    case RunEnd::kCpuTimeLimit: return "cpu_time_limit";
+    case RunEnd::kOutputLimit: return "output_limit";
   }
   return "unknown";
 }
@@ -156,6 +158,7 @@ void AuditLog::OnDerived(const DerivedEvent& e) {
   j["rights_base"] = e.rights_base;
   j["rights_inheriting"] = e.rights_inheriting;
   j["rights"] = RightsToNames(e.rights_base);
+  j["file_type"] = e.is_directory ? "directory" : "other";
   WriteLine(j);
 }
 

@@ -90,9 +90,14 @@ std::string StderrDenialReporter::Explain(const DenialEvent& e) const {
     if (!e.host_path.empty()) line += " (host " + Printable(e.host_path) + ")";
   }
   line += ": ";
-  const std::optional<size_t> grant_index =
-      rules_ != nullptr ? rules_->GrantFor(e.guest_path) : std::nullopt;
-  const DirGrant* grant = grant_index ? &rules_->policy().dirs[*grant_index] : nullptr;
+  size_t grant_index = 0;
+  const DirGrant* grant = nullptr;
+  if (rules_ != nullptr) {
+    if (std::optional<size_t> i = rules_->GrantFor(e.guest_path)) {
+      grant_index = *i;
+      grant = &rules_->policy().dirs[grant_index];
+    }
+  }
   const uint64_t missing = e.rights_needed & ~e.rights_held;
   switch (ClassifyDenial(e)) {
     case DenialCause::kDenyRule:
@@ -112,7 +117,7 @@ std::string StderrDenialReporter::Explain(const DenialEvent& e) const {
       if (grant != nullptr && grant->mode == DirMode::kRights) {
         return line + "the grant for " + Printable(grant->guest_path) + " lacks " +
                RightsToNames(missing) + " \u2014 add it to rights of dir[" +
-               std::to_string(*grant_index) + "] in the policy";
+               std::to_string(grant_index) + "] in the policy";
       }
       return line + "missing rights " + RightsToNames(missing) + " (" + Printable(e.reason) + ")";
     case DenialCause::kNoGrant:

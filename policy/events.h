@@ -29,6 +29,7 @@ struct DerivedEvent {       // a capability handed out (path_open success)
   uint32_t fd = 0;
   uint64_t rights_base = 0;
   uint64_t rights_inheriting = 0;
+  bool is_directory = false;  // the opened object (learn mode grants its parent otherwise)
 };
 
 // A preopen handed to the guest at start-up (written by the launcher).
@@ -51,6 +52,8 @@ enum class RunEnd : uint8_t {
   kWorkerCrash,        // the worker died of another signal or without reporting
   kBrokerFailure,      // the broker died or did not report an outcome
   kTimeout,            // the run exceeded --timeout
+  kCpuTimeLimit,       // the worker exceeded --cpu-time (RLIMIT_CPU)
+  kOutputLimit,        // the guest wrote more than --max-output bytes
 };
 
 struct EndEvent {

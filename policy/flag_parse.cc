@@ -179,6 +179,16 @@ Result<uint64_t> ParseFuelFlag(std::string_view value) {
   return *n;
 }
 
+Result<uint32_t> ParseStackFlag(std::string_view value) {
+  // The frame array is allocated up front (24 bytes a frame): 10 M frames = 240 MB.
+  constexpr uint64_t kMaxFrames = 10'000'000;
+  std::optional<uint64_t> n = ParseDecimal(value);
+  if (!n) return ValueError("--max-stack", value, "expected a number of call frames");
+  if (*n == 0) return ValueError("--max-stack", value, "must be greater than 0");
+  if (*n > kMaxFrames) return ValueError("--max-stack", value, "at most 10000000 frames");
+  return static_cast<uint32_t>(*n);
+}
+
 Result<std::chrono::milliseconds> ParseTimeoutFlag(std::string_view value) {
   size_t dot = value.find('.');
   std::string_view whole = value.substr(0, dot);

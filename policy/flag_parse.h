@@ -12,6 +12,8 @@
 //   --max-memory N   bytes, with an optional K, M or G suffix (powers of 1024).
 //   --fuel N         a positive fuel budget (the interpreter spends one unit per
 //                    call and per loop iteration).
+//   --max-stack N    the deepest wasm call nesting, in frames (1 to 10,000,000);
+//                    one frame per active wasm function call, whatever its size.
 //   --timeout S      seconds, up to millisecond precision ("1.5").
 //
 // No value may contain a NUL byte.
@@ -39,6 +41,7 @@ Result<void> AddEnvFlag(Policy& policy, std::string_view value);
 
 Result<uint64_t> ParseMemoryFlag(std::string_view value);
 Result<uint64_t> ParseFuelFlag(std::string_view value);
+Result<uint32_t> ParseStackFlag(std::string_view value);
 Result<std::chrono::milliseconds> ParseTimeoutFlag(std::string_view value);
 
 // True if `path` is a normalized guest path (see above).

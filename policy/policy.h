@@ -60,6 +60,7 @@ struct Stdio {
 struct Limits {
   std::optional<uint64_t> max_memory_bytes;  // cap on linear memory 0
   std::optional<uint64_t> fuel;              // instruction budget
+  std::optional<uint32_t> max_call_depth;    // --max-stack: wasm call frames
   std::optional<std::chrono::milliseconds> timeout;  // wall clock, whole run
   std::optional<uint64_t> cpu_time_seconds;  // worker CPU time (RLIMIT_CPU)
   std::optional<uint64_t> max_output_bytes;  // stdout + stderr, enforced by the broker

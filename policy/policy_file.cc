@@ -213,7 +213,7 @@ Result<void> ParseStdio(const Locator& loc, const toml::table& t, Policy& policy
 
 // A number of seconds, or a string, as --timeout takes it.
 Result<void> ParseLimits(const Locator& loc, const toml::table& t, Policy& policy) {
-  TRY(OnlyKeys(loc, t, {"memory", "fuel", "timeout"}, "[limits]"));
+  TRY(OnlyKeys(loc, t, {"memory", "fuel", "stack", "timeout", "cpu_time", "output"}, "[limits]"));
   if (const toml::node* n = t.get("memory")) {
     std::string text;
     if (const auto* i = n->as_integer()) {
@@ -249,6 +249,35 @@ Result<void> ParseLimits(const Locator& loc, const toml::table& t, Policy& polic
     Result<std::chrono::milliseconds> v = ParseTimeoutFlag(text);
     if (!v.ok()) return Relocate(loc, *n, v.error());
     policy.limits.timeout = v.value();
+  }
+  if (const toml::node* n = t.get("stack")) {
+    const auto* i = n->as_integer();
+    if (i == nullptr) return loc.At(n->source(), "stack must be an integer (call frames)");
+    Result<uint32_t> v = ParseStackFlag(std::to_string(i->get() < 0 ? 0 : i->get()));
+    if (!v.ok()) return Relocate(loc, *n, v.error());
+    policy.limits.max_call_depth = v.value();
+  }
+  if (const toml::node* n = t.get("cpu_time")) {
+    const auto* i = n->as_integer();
+    if (i == nullptr || i->get() <= 0) {
+      return loc.At(n->source(), "cpu_time must be a positive integer (seconds)");
+    }
+    policy.limits.cpu_time_seconds = static_cast<uint64_t>(i->get());
+  }
+  if (const toml::node* n = t.get("output")) {
+    std::string text;
+    if (const auto* i = n->as_integer()) {
+      text = i->get() > 0 ? std::to_string(i->get()) : "0";
+    } else {
+      TRY_ASSIGN(text, String(loc, *n, "output"));
+    }
+    // Same syntax as memory: bytes with an optional K, M or G.
+    Result<uint64_t> v = ParseMemoryFlag(text);
+    if (!v.ok()) {
+      return loc.At(n->source(), "invalid output value \"" + text +
+                                     "\": expected bytes > 0, optionally with K, M or G");
+    }
+    policy.limits.max_output_bytes = v.value();
   }
   return {};
 }
@@ -431,11 +460,15 @@ std::string FormatPolicyToml(const Policy& p) {
         << StdioModeName(s.out) << "\"\nstderr = \"" << StdioModeName(s.err) << "\"\n";
   }
   const Limits& l = p.limits;
-  if (l.max_memory_bytes || l.fuel || l.timeout) {
+  if (l.max_memory_bytes || l.fuel || l.max_call_depth || l.timeout || l.cpu_time_seconds ||
+      l.max_output_bytes) {
     out << "\n[limits]\n";
     if (l.max_memory_bytes) out << "memory = " << *l.max_memory_bytes << "\n";
     if (l.fuel) out << "fuel = " << *l.fuel << "\n";
+    if (l.max_call_depth) out << "stack = " << *l.max_call_depth << "\n";
     if (l.timeout) out << "timeout = " << FormatTimeout(*l.timeout) << "\n";
+    if (l.cpu_time_seconds) out << "cpu_time = " << *l.cpu_time_seconds << "\n";
+    if (l.max_output_bytes) out << "output = " << *l.max_output_bytes << "\n";
   }
   return out.str();
 }
@@ -465,7 +498,10 @@ Policy OverlayFlags(Policy file, const Policy& flags) {
   for (const DenyRule& r : flags.denies) file.denies.push_back(r);
   if (flags.limits.max_memory_bytes) file.limits.max_memory_bytes = flags.limits.max_memory_bytes;
   if (flags.limits.fuel) file.limits.fuel = flags.limits.fuel;
+  if (flags.limits.max_call_depth) file.limits.max_call_depth = flags.limits.max_call_depth;
   if (flags.limits.timeout) file.limits.timeout = flags.limits.timeout;
+  if (flags.limits.cpu_time_seconds) file.limits.cpu_time_seconds = flags.limits.cpu_time_seconds;
+  if (flags.limits.max_output_bytes) file.limits.max_output_bytes = flags.limits.max_output_bytes;
   if (!flags.args.empty()) file.args = flags.args;
   if (!flags.audit_log.empty()) file.audit_log = flags.audit_log;
   return file;

@@ -6,6 +6,24 @@
 // Register state: ip (current instruction), fp (frame base), inst (instance
 // of the running function), mem_base/mem_size (its memory 0, reloaded after
 // anything that may grow it: memory.grow, calls, host calls), fuel, depth.
+//
+// Memory bounds: explicit checks, with guard pages only as a second line.
+// Every load and store computes the effective address in 64 bits (u32 address
+// + u32 static offset, so it cannot wrap) and compares its end with mem_size
+// before touching memory; bulk operations check (start + length) the same way.
+// LinearMemory (engine/linear_memory.cc) additionally reserves 8 GiB of
+// PROT_NONE address space around every memory, so even a missed check could
+// only fault, never reach other data. We do not rely on the guard pages alone
+// (as wasmtime/V8 do) because turning SIGSEGV into a precise wasm trap needs a
+// signal handler that unwinds out of the interpreter loop inside the
+// seccomp-locked worker, and the check is cheap here: one compare with a value
+// held in a register and a never-taken branch, next to an indirect jump per
+// instruction. A JIT would switch to guard pages.
+//
+// Fuel: a module loaded with LoadOptions::fuel_metering = false has no Fuel
+// op at its loop headers (back edges jump straight to the body); function
+// entries are always charged, which costs a decrement and a never-taken
+// branch. Instantiate refuses a fuel limit on such a module.
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -107,21 +125,25 @@ do_call: {
     DISPATCH();
   }
   // A host function. Arguments are copied out because results overwrite them.
-  const size_t np = callee->type.params.size(), nr = callee->type.results.size();
-  Value small[16];
-  std::vector<Value> large;
-  Value* args = small;
-  if (np > std::size(small)) {
-    large.resize(np);
-    args = large.data();
-  }
-  std::copy(new_fp, new_fp + np, args);
   if (!callee->host) TRAP(TrapKind::kHostError);
-  st.depth = depth;
-  st.fuel = fuel;
-  st.stack_top = new_fp + std::max(np, nr);
-  CallContext ctx{inst, inst->memories.empty() ? nullptr : inst->memories[0].get()};
-  host_trap = callee->host(ctx, std::span<const Value>(args, np), std::span<Value>(new_fp, nr));
+  {
+    // Scoped so `large` is destroyed before the computed goto below: an
+    // indirect goto skips destructors (leaking it), and clang rejects it.
+    const size_t np = callee->type.params.size(), nr = callee->type.results.size();
+    Value small[16];
+    std::vector<Value> large;
+    Value* args = small;
+    if (np > std::size(small)) {
+      large.resize(np);
+      args = large.data();
+    }
+    std::copy(new_fp, new_fp + np, args);
+    st.depth = depth;
+    st.fuel = fuel;
+    st.stack_top = new_fp + std::max(np, nr);
+    CallContext ctx{inst, inst->memories.empty() ? nullptr : inst->memories[0].get()};
+    host_trap = callee->host(ctx, std::span<const Value>(args, np), std::span<Value>(new_fp, nr));
+  }
   fuel = st.fuel;
   if (host_trap) goto trap;
   RELOAD_MEMORY();

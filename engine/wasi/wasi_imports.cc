@@ -206,9 +206,6 @@ Errno PollOneoff(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
   return Errno::kSuccess;
 }
 
-Errno ProcRaise(WasiHost& host, const GuestMemory&, const ImportArgs&) {
-  return host.Unsupported("proc_raise");
-}
 Errno SockAccept(WasiHost& host, const GuestMemory&, const ImportArgs&) {
   return host.Unsupported("sock_accept");
 }
@@ -227,7 +224,7 @@ constexpr ImportSpec kProcImports[] = {
     {"environ_get", "ii", EnvironGet},    {"environ_sizes_get", "ii", EnvironSizesGet},
     {"clock_res_get", "ii", ClockResGet}, {"clock_time_get", "iIi", ClockTimeGet},
     {"random_get", "ii", RandomGet},      {"poll_oneoff", "iiii", PollOneoff},
-    {"sched_yield", "", SchedYield},      {"proc_raise", "i", ProcRaise},
+    {"sched_yield", "", SchedYield},
     {"sock_accept", "iii", SockAccept},   {"sock_recv", "iiiiii", SockRecv},
     {"sock_send", "iiiii", SockSend},     {"sock_shutdown", "ii", SockShutdown},
 };
@@ -283,6 +280,20 @@ void DefineWasiImports(engine::Linker& linker, WasiHost& host) {
                               trap.kind = engine::TrapKind::kExit;
                               trap.exit_code = args[0].i32;
                               trap.message = "proc_exit(" + std::to_string(trap.exit_code) + ")";
+                              return trap;
+                            });
+
+  // proc_raise ends the run as a trap (as wasmtime): there are no signal
+  // handlers in a wasm32-wasi guest to deliver a signal to.
+  engine::FuncType raise_type;
+  raise_type.params.push_back(engine::ValType::kI32);
+  raise_type.results.push_back(engine::ValType::kI32);
+  linker.DefineHostFunction(kModuleName, "proc_raise", std::move(raise_type),
+                            [](engine::CallContext&, std::span<const engine::Value> args,
+                               std::span<engine::Value>) -> std::optional<engine::Trap> {
+                              engine::Trap trap;
+                              trap.kind = engine::TrapKind::kHostError;
+                              trap.message = "proc_raise(" + std::to_string(args[0].i32) + ")";
                               return trap;
                             });
 }

@@ -105,12 +105,14 @@ BrokerHarness::BrokerHarness()
     : BrokerHarness({PreopenSpec{"sandbox", "/sandbox", DirRights::ReadWrite()}}) {}
 
 BrokerHarness::BrokerHarness(std::vector<PreopenSpec> preopens, std::vector<uint8_t> module,
-                             std::vector<std::string> args, std::vector<std::string> env) {
-  Start(std::move(preopens), std::move(module), std::move(args), std::move(env));
+                             std::vector<std::string> args, std::vector<std::string> env,
+                             ResolverKind resolver) {
+  Start(std::move(preopens), std::move(module), std::move(args), std::move(env), resolver);
 }
 
 void BrokerHarness::Start(std::vector<PreopenSpec> preopens, std::vector<uint8_t> module,
-                          std::vector<std::string> args, std::vector<std::string> env) {
+                          std::vector<std::string> args, std::vector<std::string> env,
+                          ResolverKind resolver) {
   memfd_ = memfd_create("capsa-test-memory", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (memfd_ < 0 || ftruncate(memfd_, kMemoryBytes) != 0 ||
       fcntl(memfd_, F_ADD_SEALS, F_SEAL_SHRINK) != 0) {
@@ -136,14 +138,15 @@ void BrokerHarness::Start(std::vector<PreopenSpec> preopens, std::vector<uint8_t
   config.stdout_fd = stdout_pipe_[1];
   config.stderr_fd = stdout_pipe_[1];
   for (const PreopenSpec& p : preopens) {
-    const int fd = open(tree_.Path(p.host_rel).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    config.preopens.push_back(
-        Preopen::Directory(fd, p.guest_path, tree_.Path(p.host_rel), p.rights));
+    const std::string host = p.host_rel.starts_with('/') ? p.host_rel : tree_.Path(p.host_rel);
+    const int fd = open(host.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    config.preopens.push_back(Preopen::Directory(fd, p.guest_path, host, p.rights));
   }
   config.args = std::move(args);
   config.env = std::move(env);
   config.module_bytes = std::move(module);
   config.events = &sink_;
+  config.resolver = resolver;
   client_ = std::make_unique<BrokerClient>(client_fd_);
   broker_thread_ = std::thread([this, config = std::move(config)]() mutable {
     outcome_ = RunBroker(std::move(config));

@@ -79,10 +79,12 @@ class BrokerHarness {
 
   // Preopens default to sandbox/ as "/sandbox", read-write.
   BrokerHarness();
+  // A PreopenSpec whose host_rel starts with '/' is an absolute host path.
   explicit BrokerHarness(std::vector<PreopenSpec> preopens,
                          std::vector<uint8_t> module = {},
                          std::vector<std::string> args = {"prog"},
-                         std::vector<std::string> env = {});
+                         std::vector<std::string> env = {},
+                         ResolverKind resolver = ResolverKind::kAuto);
   ~BrokerHarness();
 
   TempTree& tree() { return tree_; }
@@ -113,7 +115,8 @@ class BrokerHarness {
 
  private:
   void Start(std::vector<PreopenSpec> preopens, std::vector<uint8_t> module,
-             std::vector<std::string> args, std::vector<std::string> env);
+             std::vector<std::string> args, std::vector<std::string> env,
+             ResolverKind resolver);
 
   TempTree tree_;
   RecordingSink sink_;

@@ -90,6 +90,26 @@ TEST(CapsaBinary, LimitsAreEnforced) {
   EXPECT_NE(memory.err.find("exceeds the limit of 1 pages"), std::string::npos) << memory.err;
 }
 
+// --max-stack N caps wasm call nesting in frames (policy/flag_parse.h).
+TEST(CapsaBinary, MaxStackBoundsRecursion) {
+  // Runaway recursion (a billion levels) under a small limit: a clean trap.
+  ProcessResult runaway = Capsa({"run", "--max-stack", "1000", kProbe, "recurse", "1000000000"});
+  EXPECT_EQ(runaway.exit_status, kExitTrap);
+  EXPECT_EQ(runaway.err.rfind("capsa: trap: call stack exhausted", 0), 0u) << runaway.err;
+  EXPECT_EQ(runaway.out, "");
+
+  // 200,000 levels: beyond the default (50,000 frames), within a raised limit.
+  ProcessResult deep_default = Capsa({"run", kProbe, "recurse", "200000"});
+  EXPECT_EQ(deep_default.exit_status, kExitTrap);
+  ProcessResult deep = Capsa({"run", "--max-stack", "300000", kProbe, "recurse", "200000"});
+  EXPECT_EQ(deep.exit_status, 0) << deep.err;
+  EXPECT_EQ(deep.out.rfind("recurse 200000=", 0), 0u) << deep.out;
+
+  ProcessResult zero = Capsa({"run", "--max-stack", "0", kProbe});
+  EXPECT_EQ(zero.exit_status, kExitUsage);
+  EXPECT_NE(zero.err.find("invalid --max-stack value \"0\""), std::string::npos) << zero.err;
+}
+
 TEST(CapsaBinary, InvalidModule) {
   char path[] = "/tmp/capsa_bad_module_XXXXXX";
   int fd = mkstemp(path);

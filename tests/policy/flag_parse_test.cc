@@ -155,6 +155,14 @@ TEST(LimitFlags, Table) {
   EXPECT_EQ(ParseFuelFlag("1e6").error().message,
             "invalid --fuel value \"1e6\": expected a positive integer");
 
+  EXPECT_EQ(ParseStackFlag("100000").value(), 100000u);
+  EXPECT_EQ(ParseStackFlag("0").error().message,
+            "invalid --max-stack value \"0\": must be greater than 0");
+  EXPECT_EQ(ParseStackFlag("1M").error().message,
+            "invalid --max-stack value \"1M\": expected a number of call frames");
+  EXPECT_EQ(ParseStackFlag("10000001").error().message,
+            "invalid --max-stack value \"10000001\": at most 10000000 frames");
+
   EXPECT_EQ(ParseTimeoutFlag("10")->count(), 10000);
   EXPECT_EQ(ParseTimeoutFlag("1.5")->count(), 1500);
   EXPECT_EQ(ParseTimeoutFlag("0.001")->count(), 1);

@@ -138,8 +138,7 @@ uint32_t MemLength(Rng& rng) {
 uint64_t AnyRights(Rng& rng) {
   static constexpr uint64_t kRights[] = {0, wasi::right::kAll, wasi::right::kFdRead,
                                          wasi::right::kFdRead | wasi::right::kFdSeek,
-                                         1ull << 6 /* fd_write */, ~0ull,
-                                         DirRights::ReadWrite().inheriting()};
+                                         1ull << 6 /* fd_write */, ~0ull, 1ull << 30};
   return rng.OneIn(4) ? rng.Next() & (rng.OneIn(2) ? wasi::right::kAll : ~0ull)
                       : Pick(rng, kRights);
 }
@@ -179,7 +178,9 @@ std::vector<uint8_t> Build(Op op, const Body* body, std::span<const uint8_t> tra
   const wire::RequestHeader h{static_cast<uint32_t>(op), static_cast<uint32_t>(m.size())};
   std::memcpy(m.data(), &h, sizeof(h));
   if (body != nullptr) std::memcpy(m.data() + sizeof(h), body, sizeof(Body));
-  if (!trailer.empty()) std::memcpy(m.data() + sizeof(h) + body_size, trailer.data(), trailer.size());
+  if (!trailer.empty()) {
+    std::memcpy(m.data() + sizeof(h) + body_size, trailer.data(), trailer.size());
+  }
   return m;
 }
 

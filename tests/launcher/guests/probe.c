@@ -6,10 +6,19 @@
 //   cat PATH      print a file's contents (or "cat: PATH: <error>" on stderr)
 //   write PATH    create PATH and write "w" (or "write: PATH: <error>")
 //   args          print argc and every argument, one per line
+//   recurse N     recurse N calls deep (wasm frames only, no shadow stack) and
+//                 print "recurse N=<checksum>"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+// Not a tail call (the result is used after it returns), so every level is a
+// real wasm frame; all state is in wasm locals, none on the shadow stack.
+__attribute__((noinline)) static unsigned Recurse(unsigned n) {
+  if (n == 0) return 1;
+  return Recurse(n - 1) * 3u + n;
+}
 
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
@@ -45,6 +54,10 @@ int main(int argc, char** argv) {
         fputs("w", f);
         fclose(f);
       }
+      ++i;
+    } else if (!strcmp(cmd, "recurse")) {
+      unsigned n = (unsigned)strtoul(arg, NULL, 10);
+      printf("recurse %u=%u\n", n, Recurse(n));
       ++i;
     } else if (!strcmp(cmd, "args")) {
       printf("%d\n", argc);

@@ -1,0 +1,274 @@
+// Directory-entry handlers: fd_readdir, path_link, path_rename, path_symlink,
+// path_readlink, path_filestat_set_times.
+//
+// Every entry op follows one rule: the parent directory of each path is opened
+// beneath its own directory handle (caps/path_resolver, openat2 with
+// RESOLVE_BENEATH), and the *at() syscall then names only the final component,
+// which never contains a '/' and is never "." or "..". So no guest path
+// reaches the kernel unresolved, and the two sides of rename/link are each
+// confined to their own handle.
+//
+// Decisions (wasmtime's behaviour on Linux unless said otherwise):
+// - fd_readdir cookies are the kernel's d_off positions (getdents64 on a fresh
+//   descriptor of the directory, lseek to the cookie), so a cookie stays valid
+//   across calls and across concurrent changes; "." and ".." are listed.
+// - path_link with symlink_follow is EINVAL (wasmtime): following the final
+//   symlink in linkat() would not stay beneath the handle.
+// - path_symlink refuses an absolute target (ENOTCAPABLE, logged): it could
+//   never be followed inside the sandbox and would point host programs that
+//   share the directory outside it. Relative targets are stored verbatim; the
+//   resolver refuses them later if they lead out.
+// - "." or ".." as the final component: rename EBUSY, link EPERM (source) /
+//   EEXIST (destination), symlink EEXIST, readlink EINVAL — what Linux answers.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <string>
+#include <utility>
+
+#include "caps/broker_session.h"
+#include "caps/errno_map.h"
+#include "caps/host_stat.h"
+#include "caps/path_resolver.h"
+
+namespace capsa::caps {
+
+namespace right = wasi::right;
+using wasi::Errno;
+
+namespace {
+
+constexpr size_t kDirentHeader = 24;
+
+wasi::FileType FromDType(int dir_fd, const char* name, unsigned char d_type) {
+  switch (d_type) {
+    case DT_REG: return wasi::FileType::kRegularFile;
+    case DT_DIR: return wasi::FileType::kDirectory;
+    case DT_CHR: return wasi::FileType::kCharacterDevice;
+    case DT_BLK: return wasi::FileType::kBlockDevice;
+    case DT_LNK: return wasi::FileType::kSymbolicLink;
+    case DT_SOCK: return wasi::FileType::kSocketStream;
+    case DT_FIFO: return wasi::FileType::kUnknown;
+    default: break;
+  }
+  struct stat st;
+  if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return wasi::FileType::kUnknown;
+  return (st.st_mode & S_IFMT) == S_IFSOCK ? wasi::FileType::kSocketStream
+                                            : FileTypeOf(-1, st.st_mode);
+}
+
+void PutLe(std::string* out, uint64_t value, size_t bytes) {
+  for (size_t i = 0; i < bytes; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+timespec TimeSpec(wasi::Timestamp t, bool set, bool now) {
+  if (now) return timespec{0, UTIME_NOW};
+  if (!set) return timespec{0, UTIME_OMIT};
+  return timespec{static_cast<time_t>(t / 1'000'000'000ull),
+                  static_cast<long>(t % 1'000'000'000ull)};
+}
+
+}  // namespace
+
+void BrokerSession::TimesFromFlags(uint64_t atim, uint64_t mtim, uint16_t flags,
+                                   timespec out[2]) {
+  out[0] = TimeSpec(atim, flags & wasi::fstflag::kAtim, flags & wasi::fstflag::kAtimNow);
+  out[1] = TimeSpec(mtim, flags & wasi::fstflag::kMtim, flags & wasi::fstflag::kMtimNow);
+}
+
+Errno BrokerSession::ResolveEntry(wire::Op op, wasi::Fd fd, std::string_view path,
+                                  wasi::Rights needed, ParentEntry* entry,
+                                  std::string* host_path) {
+  Errno error;
+  Handle* dir = Lookup(op, fd, needed, path, &error);
+  if (dir == nullptr) return error;
+  if (dir->type != wasi::FileType::kDirectory) return Errno::kNotdir;
+  *host_path = JoinHostPath(dir->host_path, path);
+  const PathStatus status = OpenParentBeneath(dir->fd.get(), path, entry);
+  if (status.refusal != PathRefusal::kNone) {
+    return Deny(op, path, *host_path, dir->rights_base, needed, status.error,
+                PathRefusalReason(status.refusal));
+  }
+  return status.error;
+}
+
+Errno BrokerSession::FdReaddir(const wire::Request& r, ReplyBody* out) {
+  const auto a = r.As<wire::ReaddirArgs>();
+  Errno error;
+  Handle* h = Lookup(r.op, a.fd, right::kFdReaddir, "", &error);
+  if (h == nullptr) return error;
+  if (h->type != wasi::FileType::kDirectory) return Errno::kNotdir;
+  wire::ReaddirResult result{0, 0};
+  if (a.cookie > static_cast<uint64_t>(LLONG_MAX)) {  // no d_off is that large: past the end
+    result.eof = 1;
+    out->Set(result);
+    return Errno::kSuccess;
+  }
+  // A private descriptor: its position is ours alone, and the handle may be O_PATH.
+  UniqueFd dir(openat(h->fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid()) return ErrnoFromHost(errno);
+  if (lseek(dir.get(), static_cast<off_t>(a.cookie), SEEK_SET) < 0) return ErrnoFromHost(errno);
+  const size_t want = std::min<size_t>(a.max_bytes, wire::kMaxTextBytes);
+  alignas(8) char buffer[8192];
+  std::string& text = out->text;
+  for (;;) {
+    const long n = getdents64(dir.get(), buffer, sizeof(buffer));
+    if (n < 0) return ErrnoFromHost(errno);
+    if (n == 0) {
+      result.eof = 1;
+      break;
+    }
+    bool full = false;
+    for (long at = 0; at < n;) {
+      const auto* d = reinterpret_cast<const dirent64*>(buffer + at);
+      at += d->d_reclen;
+      const size_t name_len = strnlen(d->d_name, NAME_MAX + 1);
+      if (text.size() >= want || text.size() + kDirentHeader + name_len > wire::kMaxTextBytes) {
+        full = true;
+        break;
+      }
+      PutLe(&text, static_cast<uint64_t>(d->d_off), 8);
+      PutLe(&text, d->d_ino, 8);
+      PutLe(&text, name_len, 4);
+      PutLe(&text, static_cast<uint8_t>(FromDType(dir.get(), d->d_name, d->d_type)), 1);
+      text.append(3, '\0');
+      text.append(d->d_name, name_len);
+    }
+    if (full) break;
+  }
+  result.length = static_cast<uint32_t>(text.size());
+  out->Set(result);
+  return Errno::kSuccess;
+}
+
+Errno BrokerSession::PathFilestatSetTimes(const wire::Request& r) {
+  const auto a = r.As<wire::TimesArgs>();
+  const std::string_view path = r.Text();
+  Errno error;
+  Handle* dir = Lookup(r.op, a.fd, right::kPathFilestatSetTimes, path, &error);
+  if (dir == nullptr) return error;
+  if (a.lookup_flags & ~wasi::lookupflag::kSymlinkFollow) return Errno::kInval;
+  if (dir->type != wasi::FileType::kDirectory) return Errno::kNotdir;
+  timespec times[2];
+  TimesFromFlags(a.atim, a.mtim, a.fst_flags, times);
+  // Resolve the whole path beneath the handle (following the last symlink only
+  // when asked), then change the object that was resolved through its
+  // /proc/self/fd entry: no second lookup of the guest path.
+  const int flags =
+      O_PATH | ((a.lookup_flags & wasi::lookupflag::kSymlinkFollow) ? 0 : O_NOFOLLOW);
+  UniqueFd fd;
+  const PathStatus status = OpenBeneath(dir->fd.get(), path, flags, 0, &fd);
+  if (status.refusal != PathRefusal::kNone) {
+    return Deny(r.op, path, JoinHostPath(dir->host_path, path), dir->rights_base,
+                right::kPathFilestatSetTimes, status.error, PathRefusalReason(status.refusal));
+  }
+  if (!status.ok()) return status.error;
+  const std::string proc = "/proc/self/fd/" + std::to_string(fd.get());
+  struct stat st;
+  const bool is_link = fstat(fd.get(), &st) == 0 && S_ISLNK(st.st_mode);
+  // utimensat on a symlink's own O_PATH descriptor would follow it: use the parent instead.
+  if (is_link) {
+    ParentEntry entry;
+    if (PathStatus ps = OpenParentBeneath(dir->fd.get(), path, &entry); !ps.ok()) {
+      return ps.error;
+    }
+    return utimensat(entry.dir(), entry.name.c_str(), times, AT_SYMLINK_NOFOLLOW) == 0
+               ? Errno::kSuccess : ErrnoFromHost(errno);
+  }
+  return utimensat(AT_FDCWD, proc.c_str(), times, 0) == 0 ? Errno::kSuccess
+                                                          : ErrnoFromHost(errno);
+}
+
+Errno BrokerSession::PathLink(const wire::Request& r) {
+  const auto a = r.As<wire::TwoPathArgs>();
+  const std::string_view old_path = r.OldPath();
+  const std::string_view new_path = r.NewPath();
+  if (a.old_flags & ~wasi::lookupflag::kSymlinkFollow) return Errno::kInval;
+  ParentEntry from;
+  ParentEntry to;
+  std::string from_host;
+  std::string to_host;
+  if (Errno e = ResolveEntry(r.op, a.old_fd, old_path, right::kPathLinkSource, &from, &from_host);
+      e != Errno::kSuccess) {
+    return e;
+  }
+  if (Errno e = ResolveEntry(r.op, a.new_fd, new_path, right::kPathLinkTarget, &to, &to_host);
+      e != Errno::kSuccess) {
+    return e;
+  }
+  if (a.old_flags & wasi::lookupflag::kSymlinkFollow) return Errno::kInval;
+  if (from.kind != EntryKind::kName) return Errno::kPerm;
+  if (to.kind != EntryKind::kName) return Errno::kExist;
+  return linkat(from.dir(), from.name.c_str(), to.dir(), to.name.c_str(), 0) == 0
+             ? Errno::kSuccess : ErrnoFromHost(errno);
+}
+
+Errno BrokerSession::PathRename(const wire::Request& r) {
+  const auto a = r.As<wire::TwoPathArgs>();
+  const std::string_view old_path = r.OldPath();
+  const std::string_view new_path = r.NewPath();
+  ParentEntry from;
+  ParentEntry to;
+  std::string from_host;
+  std::string to_host;
+  if (Errno e =
+          ResolveEntry(r.op, a.old_fd, old_path, right::kPathRenameSource, &from, &from_host);
+      e != Errno::kSuccess) {
+    return e;
+  }
+  if (Errno e = ResolveEntry(r.op, a.new_fd, new_path, right::kPathRenameTarget, &to, &to_host);
+      e != Errno::kSuccess) {
+    return e;
+  }
+  if (from.kind != EntryKind::kName || to.kind != EntryKind::kName) return Errno::kBusy;
+  return renameat(from.dir(), from.name.c_str(), to.dir(), to.name.c_str()) == 0
+             ? Errno::kSuccess : ErrnoFromHost(errno);
+}
+
+Errno BrokerSession::PathSymlink(const wire::Request& r) {
+  const auto a = r.As<wire::TwoPathArgs>();
+  const std::string_view target = r.OldPath();
+  const std::string_view new_path = r.NewPath();
+  ParentEntry entry;
+  std::string host_path;
+  if (Errno e = ResolveEntry(r.op, a.new_fd, new_path, right::kPathSymlink, &entry, &host_path);
+      e != Errno::kSuccess) {
+    return e;
+  }
+  if (target.find('\0') != std::string_view::npos) return Errno::kInval;
+  if (!target.empty() && target.front() == '/') {
+    const Handle* dir = table_.Get(a.new_fd);
+    return Deny(r.op, new_path, host_path, dir != nullptr ? dir->rights_base : 0,
+                right::kPathSymlink, Errno::kNotcapable,
+                "symlink target '" + Printable(target) +
+                    "' is absolute; it could only ever point outside the preopen");
+  }
+  if (entry.kind != EntryKind::kName) return Errno::kExist;
+  const std::string c_target(target);
+  return symlinkat(c_target.c_str(), entry.dir(), entry.name.c_str()) == 0
+             ? Errno::kSuccess : ErrnoFromHost(errno);
+}
+
+Errno BrokerSession::PathReadlink(const wire::Request& r, ReplyBody* out) {
+  const auto a = r.As<wire::PathArgs>();
+  const std::string_view path = r.Text();
+  ParentEntry entry;
+  std::string host_path;
+  if (Errno e = ResolveEntry(r.op, a.fd, path, right::kPathReadlink, &entry, &host_path);
+      e != Errno::kSuccess) {
+    return e;
+  }
+  if (entry.kind != EntryKind::kName) return Errno::kInval;
+  char buffer[wire::kMaxTextBytes];
+  const ssize_t n = readlinkat(entry.dir(), entry.name.c_str(), buffer, sizeof(buffer));
+  if (n < 0) return ErrnoFromHost(errno);
+  out->text.assign(buffer, static_cast<size_t>(n));
+  out->Set(wire::TextArgs{static_cast<uint32_t>(n), 0});
+  return Errno::kSuccess;
+}
+
+}  // namespace capsa::caps
