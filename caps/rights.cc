@@ -18,6 +18,11 @@ DirRights DirRights::ReadWrite() {
                    rights::kDirRead | rights::kDirWrite | rights::kFileRead | rights::kFileWrite);
 }
 
+DirRights DirRights::Restricted(wasi::Rights allowed) {
+  const DirRights rw = ReadWrite();
+  return DirRights(rw.base() & allowed, rw.inheriting() & allowed);
+}
+
 wasi::Rights StdioRights(StdStream stream, wasi::FileType type) {
   wasi::Rights common = r::kFdFdstatSetFlags | r::kFdFilestatGet | r::kPollFdReadwrite;
   if (type == wasi::FileType::kRegularFile) common |= r::kFdSeek | r::kFdTell | r::kFdAdvise;

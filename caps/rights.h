@@ -45,6 +45,9 @@ class DirRights {
   static DirRights ReadOnly();
   // ReadOnly() plus create, unlink, rename, truncate, set times, write files.
   static DirRights ReadWrite();
+  // ReadWrite() masked by `allowed`, for both sets: an explicit rights list
+  // from a policy file ([[dir]] rights = [...]). Never more than ReadWrite().
+  static DirRights Restricted(wasi::Rights allowed);
 
   wasi::Rights base() const { return base_; }
   wasi::Rights inheriting() const { return inheriting_; }

@@ -78,16 +78,19 @@ Result<void> AllocateDefinitions(Instance& inst, const InstanceOptions& options)
     f->func_index = index;
     inst.functions.push_back(std::move(f));
   }
+  auto table_budget = std::make_shared<uint64_t>(TableInstance::kMaxElements);
   for (size_t i = m.num_imported_tables; i < m.tables.size(); ++i) {
     const TableType& type = m.tables[i];
-    if (type.limits.min > TableInstance::kMaxElements) {
-      return Error{ErrorCode::kLimit, "table " + std::to_string(i) + ": minimum size " +
-                                          std::to_string(type.limits.min) +
-                                          " exceeds capsa's limit of " +
-                                          std::to_string(TableInstance::kMaxElements)};
+    if (type.limits.min > *table_budget) {
+      return Error{ErrorCode::kLimit,
+                   "table " + std::to_string(i) + ": minimum size " +
+                       std::to_string(type.limits.min) + " takes the module's tables past capsa's limit of " +
+                       std::to_string(TableInstance::kMaxElements) + " elements in all"};
     }
+    *table_budget -= type.limits.min;
     auto t = std::make_shared<TableInstance>();
     t->type = type;
+    t->shared_budget = table_budget;
     t->elements.assign(type.limits.min, NullRef());
     inst.tables.push_back(std::move(t));
   }

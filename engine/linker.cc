@@ -73,8 +73,12 @@ std::optional<uint64_t> TableInstance::Grow(uint64_t delta, Value init) {
   const uint64_t max = std::min<uint64_t>(type.limits.max.value_or(kMaxElements), kMaxElements);
   if (old > max || delta > max - old)
     return std::nullopt;
+  if (shared_budget && delta > *shared_budget)
+    return std::nullopt;
   elements.resize(old + delta, init);
   type.limits.min = old + delta;
+  if (shared_budget)
+    *shared_budget -= delta;
   return old;
 }
 

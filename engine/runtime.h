@@ -111,11 +111,17 @@ class LinearMemory {
 
 struct TableInstance {
   // capsa's cap on any table's size (80 MB of references), whatever its type
-  // allows: instantiation fails with kLimit above it and table.grow returns -1.
+  // allows, and on the sum of the sizes of the tables one instance defines:
+  // instantiation fails with kLimit above it and table.grow returns -1.
+  // Without the sum, a module of a few hundred bytes declaring many large
+  // tables would take gigabytes of host memory.
   static constexpr uint64_t kMaxElements = 10'000'000;
 
   TableType type;          // type.limits.min tracks the current size
   std::vector<Value> elements;
+  // Elements that every table sharing this budget may still grow by (the
+  // tables an instance defines share one); null: only kMaxElements applies.
+  std::shared_ptr<uint64_t> shared_budget;
   // Returns the old size, or nullopt when the type's max or kMaxElements refuses.
   std::optional<uint64_t> Grow(uint64_t delta, Value init);
 };

@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "launcher/cmd_tools.h"
 #include "policy/flag_parse.h"
 
 #ifndef CAPSA_VERSION
@@ -26,6 +27,7 @@ struct RawRunFlags {
   std::vector<std::string> dirs;
   std::vector<std::string> envs;
   std::string audit_log;
+  std::string policy_file;
   std::string max_memory;
   std::string fuel;
   std::string max_stack;
@@ -69,6 +71,7 @@ Result<void> ApplyFlags(const RawRunFlags& raw, RunRequest& request) {
 }  // namespace
 
 CliOutcome ParseCommandLine(const std::vector<std::string>& argv) {
+  if (argv.size() > 1 && IsToolCommand(argv[1])) return ParseToolCommandLine(argv);
   CLI::App app{"capsa: run untrusted WebAssembly (wasm32-wasi) with exactly the granted capabilities",
                "capsa"};
   app.set_version_flag("--version", "capsa " CAPSA_VERSION);
@@ -76,7 +79,16 @@ CliOutcome ParseCommandLine(const std::vector<std::string>& argv) {
   CLI::App* run = app.add_subcommand("run", "Run a WASI module in the sandbox");
   CLI::App* doctor =
       app.add_subcommand("doctor", "Print which sandbox layers this host supports and a run uses");
+  // Listed for --help; parsed by ParseToolCommandLine (cmd_tools.h).
+  app.add_subcommand("policy", "Show the effective policy (show) or validate a policy file (check)");
+  app.add_subcommand("logs", "Summarize an audit log: denials by cause, grants never used");
+  app.add_subcommand("suggest", "Print the minimal policy that allows what an audited run used");
+  app.add_subcommand("audit", "List a module's imports, the capabilities it would get, over-grants");
   RawRunFlags raw;
+  run->add_option("--policy", raw.policy_file,
+                  "Read grants, env, args, stdio and limits from a TOML policy FILE; flags "
+                  "override it (capsa-policy(5))")
+      ->type_name("FILE");
   run->add_option("--dir", raw.dirs,
                   "Grant a host directory: HOST[::GUEST][::ro|rw] (guest path defaults to HOST, "
                   "mode to ro)")
@@ -138,6 +150,10 @@ CliOutcome ParseCommandLine(const std::vector<std::string>& argv) {
   result.request.policy.args = rest;  // argv[0] is the module path as given
   Result<void> applied = ApplyFlags(raw, result.request);
   if (!applied.ok()) return Fail(applied.error().message);
+  if (!raw.policy_file.empty()) {
+    Result<void> merged = ApplyPolicyFile(raw.policy_file, result.request);
+    if (!merged.ok()) return Fail(merged.error().message);
+  }
   return result;
 }
 

@@ -15,6 +15,7 @@
 // never cross this interface.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,10 +29,12 @@ struct CliOutcome {
     kPrint,  // print `text` to stdout (help, version), exit 0
     kError,  // print `text` to stderr, exit kExitUsage
     kDoctor, // `capsa doctor`: probe and print the host's sandbox layers
+    kTool,   // policy/logs/suggest/audit (cmd_tools.h): exit with tool()
   };
   Action action = Action::kError;
   RunRequest request;
   std::string text;
+  std::function<int()> tool;  // kTool only
 };
 
 // argv[0] is the program name.

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
     case CliOutcome::Action::kDoctor:
       std::fputs(capsa::launcher::FormatDoctor(capsa::launcher::ProbeHost()).c_str(), stdout);
       return 0;
+    case CliOutcome::Action::kTool:
+      return cli.tool();
     case CliOutcome::Action::kRun:
       break;
   }

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -23,6 +25,8 @@
 #include "launcher/supervisor.h"
 #include "policy/audit_log.h"
 #include "policy/denial_reporter.h"
+#include "policy/rules.h"
+#include "policy/wasi_rights.h"
 
 namespace capsa::launcher {
 namespace {
@@ -59,9 +63,22 @@ std::string ReadAvailable(int fd) {
   return bytes;
 }
 
-caps::DirRights RightsFor(policy::DirMode mode) {
-  return mode == policy::DirMode::kReadWrite ? caps::DirRights::ReadWrite()
-                                             : caps::DirRights::ReadOnly();
+caps::DirRights RightsFor(const policy::DirGrant& grant) {
+  switch (grant.mode) {
+    case policy::DirMode::kReadWrite: return caps::DirRights::ReadWrite();
+    case policy::DirMode::kRights: return caps::DirRights::Restricted(grant.rights);
+    case policy::DirMode::kReadOnly: break;
+  }
+  return caps::DirRights::ReadOnly();
+}
+
+// The kernel-level (Landlock) mode of a grant: an explicit rights list that
+// holds any write right needs the tree writable; the broker still enforces
+// the exact list.
+policy::DirMode KernelMode(const policy::DirGrant& grant) {
+  if (grant.mode != policy::DirMode::kRights) return grant.mode;
+  return (grant.rights & policy::rights::kWriteRights) != 0 ? policy::DirMode::kReadWrite
+                                                            : policy::DirMode::kReadOnly;
 }
 
 // Component diagnostics (spdlog) go to stderr — spdlog's default logger
@@ -96,7 +113,7 @@ Result<Prepared> Prepare(const RunRequest& request, policy::EventSink* events) {
   uint32_t guest_fd = 3;
   for (const policy::DirGrant& grant : request.policy.dirs) {
     TRY_ASSIGN(UniqueFd fd, OpenPreopenDir(grant.host_path));
-    const caps::DirRights rights = RightsFor(grant.mode);
+    const caps::DirRights rights = RightsFor(grant);
     p.preopens.push_back(
         caps::Preopen::Directory(fd.get(), grant.guest_path, grant.host_path, rights));
     if (events != nullptr) {
@@ -104,7 +121,7 @@ Result<Prepared> Prepare(const RunRequest& request, policy::EventSink* events) {
                        guest_fd, rights.base(), rights.inheriting()});
     }
     ++guest_fd;
-    p.trees.push_back({fd.get(), grant.mode});
+    p.trees.push_back({fd.get(), KernelMode(grant)});
     p.preopen_fds.push_back(std::move(fd));
   }
   TRY_ASSIGN(p.memfd, CreateGuestMemfd());
@@ -145,7 +162,11 @@ int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
     }
     audit = std::move(opened).value();
   }
-  policy::StderrDenialReporter reporter(stderr_fd);
+  const auto started = std::chrono::steady_clock::now();
+  // Names the rule behind every event (audit "rule" field, stderr hints).
+  const policy::RuleBook rules(request.policy);
+  if (audit) audit->set_rules(&rules);
+  policy::StderrDenialReporter reporter(stderr_fd, &rules);
   policy::FanOutSink events({audit.get(), &reporter});
 
   Result<Prepared> prepared = Prepare(request, audit.get());
@@ -160,7 +181,16 @@ int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
   config.memfd = p.memfd.get();
   config.preopens = p.preopens;
   config.args = request.policy.args;
-  config.env = request.policy.env;
+  config.env = policy::EffectiveEnv(request.policy, [](const char* name) -> const char* {
+    return std::getenv(name);
+  });
+  config.denies = request.policy.denies;
+  // [stdio] "null": the broker duplicates these before the launcher closes them.
+  UniqueFd dev_null(open("/dev/null", O_RDWR | O_CLOEXEC));
+  const policy::Stdio& stdio = request.policy.stdio;
+  if (stdio.in == policy::StdioMode::kNull) config.stdin_fd = dev_null.get();
+  if (stdio.out == policy::StdioMode::kNull) config.stdout_fd = dev_null.get();
+  if (stdio.err == policy::StdioMode::kNull) config.stderr_fd = dev_null.get();
   config.module_bytes = std::move(p.module_bytes);
   config.events = &events;
   config.max_output_bytes = request.policy.limits.max_output_bytes.value_or(0);
@@ -206,7 +236,11 @@ int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
 
   if (!verdict.message.empty()) PrintLine(stderr_fd, verdict.message);
   if (audit) {
-    audit->OnEnd({verdict.end, verdict.exit_status, verdict.guest_exit_code, verdict.message});
+    if (verdict.end == policy::RunEnd::kSandboxViolation) audit->OnSandboxViolation(verdict.message);
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    audit->OnEnd({verdict.end, verdict.exit_status, verdict.guest_exit_code, verdict.message,
+                  static_cast<uint64_t>(elapsed.count())});
     if (!audit->ok()) PrintLine(stderr_fd, "the audit log is incomplete (a write failed)");
   }
   return verdict.exit_status;

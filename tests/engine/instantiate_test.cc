@@ -338,5 +338,44 @@ TEST(InstantiateTest, MemoryLimitIsEnforced) {
   EXPECT_EQ(out.error->code, ErrorCode::kLimit);
 }
 
+// A table section of `count` funcref tables with minimum size `min`.
+Bytes TableSec(int count, uint64_t min) {
+  Bytes table = Cat({Bytes{0x70, 0x00}, testing::Leb(min)});
+  Bytes entries = testing::Leb(count);
+  for (int i = 0; i < count; ++i) entries = Cat({entries, table});
+  return Sec(4, entries);
+}
+
+// Regression (fuzzing): 60 tables of 10M elements each, from a 400-byte
+// module, took 4.8 GB of host memory. One instance's tables share one budget.
+TEST(InstantiateTest, TablesShareOneElementBudget) {
+  auto too_many = MustLoad(Wasm({TableSec(2, TableInstance::kMaxElements / 2 + 1)}));
+  ASSERT_TRUE(too_many);
+  auto out = Instantiate(too_many, Linker(), InstanceOptions());
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->code, ErrorCode::kLimit);
+  EXPECT_NE(out.error->message.find("table 1"), std::string::npos) << out.error->message;
+
+  auto fits = MustLoad(Wasm({TableSec(2, TableInstance::kMaxElements / 2)}));
+  ASSERT_TRUE(fits);
+  out = Instantiate(fits, Linker(), InstanceOptions());
+  ASSERT_FALSE(out.error) << out.error->message;
+  // The budget is spent: neither table may grow, though each is below kMaxElements.
+  EXPECT_FALSE(out.instance->tables[0]->Grow(1, NullRef()));
+  EXPECT_FALSE(out.instance->tables[1]->Grow(1, NullRef()));
+}
+
+TEST(InstantiateTest, TableGrowthDrawsOnTheSharedBudget) {
+  auto module = MustLoad(Wasm({TableSec(3, 0)}));
+  ASSERT_TRUE(module);
+  auto out = Instantiate(module, Linker(), InstanceOptions());
+  ASSERT_FALSE(out.error);
+  auto& t = out.instance->tables;
+  EXPECT_EQ(t[0]->Grow(TableInstance::kMaxElements - 10, NullRef()), 0u);
+  EXPECT_FALSE(t[1]->Grow(11, NullRef()));
+  EXPECT_EQ(t[2]->Grow(10, NullRef()), 0u);
+  EXPECT_FALSE(t[1]->Grow(1, NullRef()));
+}
+
 }  // namespace
 }  // namespace capsa::engine

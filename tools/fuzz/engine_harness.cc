@@ -26,7 +26,10 @@ engine::HostFunction ZeroFunction() {
 
 // Something matching `im`'s type, or nullopt when the harness will not make
 // one (the module then fails to link, which is a fine outcome too).
-std::optional<Extern> MakeImport(const Module& m, const Import& im) {
+// `table_budget` is shared by every table the harness makes, as an instance's
+// own tables share one (runtime.h), so imported tables cannot grow without bound.
+std::optional<Extern> MakeImport(const Module& m, const Import& im,
+                                 const std::shared_ptr<uint64_t>& table_budget) {
   Extern e;
   e.kind = im.kind;
   switch (im.kind) {
@@ -39,9 +42,12 @@ std::optional<Extern> MakeImport(const Module& m, const Import& im) {
       return e;
     }
     case ExternKind::kTable: {
-      if (im.table.limits.min > kHarnessMaxImportedTable) return std::nullopt;
+      if (im.table.limits.min > std::min(kHarnessMaxImportedTable, *table_budget))
+        return std::nullopt;
+      *table_budget -= im.table.limits.min;
       e.table = std::make_shared<engine::TableInstance>();
       e.table->type = im.table;
+      e.table->shared_budget = table_budget;
       e.table->elements.assign(im.table.limits.min, engine::NullRef());
       return e;
     }
@@ -63,9 +69,10 @@ std::optional<Extern> MakeImport(const Module& m, const Import& im) {
 
 engine::Linker LinkerFor(const Module& m) {
   engine::Linker linker;
+  auto table_budget = std::make_shared<uint64_t>(engine::TableInstance::kMaxElements);
   for (const Import& im : m.imports) {
     if (linker.Find(im.module, im.name) != nullptr) continue;  // first definition wins
-    if (auto e = MakeImport(m, im)) linker.Define(im.module, im.name, std::move(*e));
+    if (auto e = MakeImport(m, im, table_budget)) linker.Define(im.module, im.name, std::move(*e));
   }
   return linker;
 }
