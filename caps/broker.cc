@@ -83,7 +83,7 @@ void BrokerSession::InstallPreopens() {
       ++next;
       continue;
     }
-    if (!S_ISDIR(st.st_mode)) {
+    if (!S_ISDIR(st.st_mode) && !S_ISSOCK(st.st_mode)) {
       spdlog::error("broker: preopen {} ({}) is not a directory", p.guest_path, p.host_path);
     }
     Handle h;
@@ -192,6 +192,10 @@ wasi::Errno BrokerSession::Dispatch(const wire::Request& r, ReplyBody* out) {
     case Op::kPathRename: return PathRename(r);
     case Op::kPathSymlink: return PathSymlink(r);
     case Op::kPollOneoff: return PollOneoff(r, out);
+    case Op::kSockAccept: return SockAccept(r, out);
+    case Op::kSockRecv: return SockRecv(r, out);
+    case Op::kSockSend: return SockSend(r, out);
+    case Op::kSockShutdown: return SockShutdown(r);
     default: return wasi::Errno::kNosys;  // blob and report ops never get here
   }
 }

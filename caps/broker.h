@@ -15,6 +15,16 @@
 
 namespace capsa::caps {
 
+// Rights of a preopened listening socket, and of each connection accepted on
+// it (what wasmtime grants: accept on the listener; read, write, shutdown on
+// a connection; fdflags and polling on both).
+inline constexpr wasi::Rights kListenerSocketRights =
+    wasi::right::kSockAccept | wasi::right::kPollFdReadwrite | wasi::right::kFdFdstatSetFlags |
+    wasi::right::kFdFilestatGet;
+inline constexpr wasi::Rights kAcceptedSocketRights =
+    wasi::right::kFdRead | wasi::right::kFdWrite | wasi::right::kSockShutdown |
+    wasi::right::kPollFdReadwrite | wasi::right::kFdFdstatSetFlags | wasi::right::kFdFilestatGet;
+
 struct Preopen {
   // A directory grant with named rights, e.g.
   //   Preopen::Directory(fd, "/data", "/srv/data", DirRights::ReadOnly())
@@ -22,6 +32,14 @@ struct Preopen {
                            DirRights rights) {
     return Preopen{fd, std::move(guest_path), std::move(host_path), rights.base(),
                    rights.inheriting()};
+  }
+
+  // A listening stream socket (`--tcplisten`), e.g.
+  //   Preopen::Socket(fd, "tcp:127.0.0.1:8080")
+  // It takes the next guest fd after the directories; fd_prestat_get on it
+  // answers EBADF (it is no directory), as in wasmtime.
+  static Preopen Socket(int fd, std::string host_address) {
+    return Preopen{fd, "", std::move(host_address), kListenerSocketRights, 0};
   }
 
   int fd = -1;                 // O_DIRECTORY|O_PATH or O_RDONLY dir fd, owned by the broker

@@ -423,4 +423,32 @@ Errno BrokerClient::PollOneoff(std::span<const wasi::Subscription> subscriptions
   return Errno::kSuccess;
 }
 
+// sock_*: the same shapes as fd_read/fd_write (IoArgs + iovecs; `offset`
+// carries the flags), so the broker moves the bytes in guest memory directly.
+Errno BrokerClient::SockAccept(wasi::Fd fd, wasi::FdFlags flags, wasi::Fd* accepted) {
+  const wire::SockArgs args{fd, flags};
+  const Errno e = Call(Op::kSockAccept, &args, sizeof(args));
+  if (e == Errno::kSuccess) *accepted = ReplyAs<wire::FdResult>().fd;
+  return e;
+}
+Errno BrokerClient::SockRecv(wasi::Fd fd, std::span<const wasi::IoVec> iovs, uint16_t ri_flags,
+                             wasi::Size* ro_datalen, uint16_t* ro_flags) {
+  if (iovs.size() > wire::kMaxIoVecs) return Errno::kInval;
+  const wire::IoArgs args{fd, static_cast<uint32_t>(iovs.size()), ri_flags};
+  const Errno e = Call(Op::kSockRecv, &args, sizeof(args), iovs.data(), iovs.size_bytes());
+  if (e != Errno::kSuccess) return e;
+  const auto result = ReplyAs<wire::RecvResult>();
+  *ro_datalen = result.datalen;
+  *ro_flags = result.roflags;
+  return e;
+}
+Errno BrokerClient::SockSend(wasi::Fd fd, std::span<const wasi::IoVec> iovs, uint16_t si_flags,
+                             wasi::Size* so_datalen) {
+  return Io(Op::kSockSend, fd, iovs, si_flags, so_datalen);
+}
+Errno BrokerClient::SockShutdown(wasi::Fd fd, uint8_t how) {
+  const wire::SockArgs args{fd, how};
+  return Call(Op::kSockShutdown, &args, sizeof(args));
+}
+
 }  // namespace capsa::caps

@@ -108,6 +108,12 @@ class BrokerClient final : public wasi::WasiHost {
   // At most wire::kMaxPollSubs subscriptions per call (more: ENOTSUP).
   wasi::Errno PollOneoff(std::span<const wasi::Subscription> subscriptions,
                          std::vector<wasi::Event>* events) override;
+  wasi::Errno SockAccept(wasi::Fd fd, wasi::FdFlags flags, wasi::Fd* accepted) override;
+  wasi::Errno SockRecv(wasi::Fd fd, std::span<const wasi::IoVec> iovs, uint16_t ri_flags,
+                       wasi::Size* ro_datalen, uint16_t* ro_flags) override;
+  wasi::Errno SockSend(wasi::Fd fd, std::span<const wasi::IoVec> iovs, uint16_t si_flags,
+                       wasi::Size* so_datalen) override;
+  wasi::Errno SockShutdown(wasi::Fd fd, uint8_t how) override;
   wasi::Errno RandomGet(wasi::IoVec buffer) override;
   wasi::Errno SchedYield() override;
   wasi::Errno Unsupported(std::string_view function) override;

@@ -199,7 +199,11 @@ Errno BrokerSession::FdFdstatSetFlags(const wire::Request& r) {
 Errno BrokerSession::FdPrestatGet(const wire::Request& r, ReplyBody* out) {
   const auto args = r.As<wire::FdArgs>();
   const Handle* h = table_.Get(args.fd);
-  if (h == nullptr || h->origin != HandleOrigin::kPreopen) return Errno::kBadf;
+  // Preopened sockets are no directories: EBADF ends libc's preopen scan.
+  if (h == nullptr || h->origin != HandleOrigin::kPreopen ||
+      h->type != wasi::FileType::kDirectory) {
+    return Errno::kBadf;
+  }
   out->Set(wire::PrestatResult{0, static_cast<uint32_t>(h->guest_path.size())});
   return Errno::kSuccess;
 }
@@ -207,7 +211,11 @@ Errno BrokerSession::FdPrestatGet(const wire::Request& r, ReplyBody* out) {
 Errno BrokerSession::FdPrestatDirName(const wire::Request& r, ReplyBody* out) {
   const auto args = r.As<wire::FdArgs>();
   const Handle* h = table_.Get(args.fd);
-  if (h == nullptr || h->origin != HandleOrigin::kPreopen) return Errno::kBadf;
+  // Preopened sockets are no directories: EBADF ends libc's preopen scan.
+  if (h == nullptr || h->origin != HandleOrigin::kPreopen ||
+      h->type != wasi::FileType::kDirectory) {
+    return Errno::kBadf;
+  }
   if (h->guest_path.size() > wire::kMaxTextBytes) return Errno::kNametoolong;
   out->Set(wire::TextArgs{static_cast<uint32_t>(h->guest_path.size()), 0});
   out->text = h->guest_path;

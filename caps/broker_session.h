@@ -122,6 +122,12 @@ class BrokerSession {
   // broker_poll_ops.cc
   wasi::Errno PollOneoff(const wire::Request& r, ReplyBody* out);
 
+  // broker_sock_ops.cc
+  wasi::Errno SockAccept(const wire::Request& r, ReplyBody* out);
+  wasi::Errno SockRecv(const wire::Request& r, ReplyBody* out);
+  wasi::Errno SockSend(const wire::Request& r, ReplyBody* out);
+  wasi::Errno SockShutdown(const wire::Request& r);
+
   // broker_misc_ops.cc
   wasi::Errno Clock(const wire::Request& r, ReplyBody* out);
   wasi::Errno RandomGet(const wire::Request& r);

@@ -80,6 +80,10 @@ constexpr std::array<OpSpec, kLastRequestOp> kSpecs = {{
     TwoPaths(),                                              // kPathSymlink
     {sizeof(PollArgs), Trailer::kPollSubs, offsetof(PollArgs, count), sizeof(PollResult),
      Trailer::kText, ReplyKind::kFixed},                     // kPollOneoff
+    Fixed(sizeof(SockArgs), sizeof(FdResult)),               // kSockAccept
+    WithIoVecs(sizeof(RecvResult)),                          // kSockRecv
+    WithIoVecs(sizeof(SizeResult)),                          // kSockSend
+    Fixed(sizeof(SockArgs), 0),                              // kSockShutdown
 }};
 
 Error Violation(std::string what) { return MakeError(ErrorCode::kProtocol, std::move(what)); }
@@ -152,6 +156,8 @@ bool UnusedFieldsZero(const Request& r) {
       }
       return true;
     }
+    case Op::kSockRecv: case Op::kSockSend:
+      return r.As<IoArgs>().offset <= 0xffff;  // the u16 ri_flags / si_flags
     default:
       return true;
   }
@@ -169,7 +175,8 @@ const char* OpName(Op op) {
       "unsupported", "report_exit", "report_trap", "fd_readdir", "fd_renumber",
       "fd_fdstat_set_rights", "fd_filestat_set_size", "fd_filestat_set_times", "fd_advise",
       "fd_allocate", "path_filestat_set_times", "path_link", "path_readlink", "path_rename",
-      "path_symlink", "poll_oneoff", "chunk",
+      "path_symlink", "poll_oneoff", "sock_accept", "sock_recv", "sock_send", "sock_shutdown",
+      "chunk",
   };
   const auto i = static_cast<size_t>(op) - kFirstOp;
   return i < sizeof(kNames) / sizeof(kNames[0]) ? kNames[i] : "unknown";

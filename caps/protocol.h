@@ -40,10 +40,12 @@ enum class Op : uint32_t {
   kFdReaddir, kFdRenumber, kFdFdstatSetRights, kFdFilestatSetSize, kFdFilestatSetTimes,
   kFdAdvise, kFdAllocate, kPathFilestatSetTimes, kPathLink, kPathReadlink, kPathRename,
   kPathSymlink, kPollOneoff,
+  // Preopened sockets (caps/broker_sock_ops.cc).
+  kSockAccept, kSockRecv, kSockSend, kSockShutdown,
   kChunk,  // reply stream only: one piece of a blob
 };
 inline constexpr uint32_t kFirstOp = 1;
-inline constexpr uint32_t kLastRequestOp = static_cast<uint32_t>(Op::kPollOneoff);
+inline constexpr uint32_t kLastRequestOp = static_cast<uint32_t>(Op::kSockShutdown);
 const char* OpName(Op op);
 
 inline constexpr size_t kMaxTextBytes = 4096;   // paths, names, trap messages
@@ -91,6 +93,9 @@ struct TwoPathArgs {
 // poll_oneoff: count PollSub follow. clock: clock_id/timeout/precision/flags;
 // fd_read/fd_write: fd.
 struct PollArgs { uint32_t count; uint32_t pad; };
+// sock_accept: value = fdflags; sock_shutdown: value = sdflags. sock_recv and
+// sock_send use IoArgs with `offset` carrying ri_flags / si_flags (<= 0xffff).
+struct SockArgs { uint32_t fd; uint32_t value; };
 struct PollSub {
   uint64_t userdata; uint8_t type; uint8_t pad; uint16_t flags; uint32_t fd;
   uint32_t clock_id; uint32_t pad2; uint64_t timeout; uint64_t precision;
@@ -121,6 +126,7 @@ struct PollEvent {
   uint16_t flags; uint16_t pad2;
 };
 struct PollResult { uint32_t length; uint32_t count; };
+struct RecvResult { uint32_t datalen; uint16_t roflags; uint16_t pad; };
 struct ChunkHeader { uint32_t op; uint32_t length; };
 
 static_assert(sizeof(RequestHeader) == 8 && sizeof(ReplyHeader) == 16);

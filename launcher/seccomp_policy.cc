@@ -81,12 +81,10 @@ std::vector<Rule> WorkerRules(const WorkerSyscallSpec& s) {
       {SCMP_SYS(ftruncate), kAllow, 1, {SCMP_A0(SCMP_CMP_EQ, memfd)}},
       // LinearMemory::Create checks the memfd is empty with fstat(), which
       // glibc issues as newfstatat(fd, "", buf, AT_EMPTY_PATH). newfstatat
-      // takes a path, which a filter cannot inspect, so it traps to
-      // HandleSigsys below; the handler checks the path is empty and issues
-      // the path-less fstat, allowed on the memfd only. (Chromium's sandbox
-      // does the same.)
-      {SCMP_SYS(newfstatat), SCMP_ACT_TRAP, 2,
-       {SCMP_A0(SCMP_CMP_EQ, memfd), SCMP_A3(SCMP_CMP_EQ, AT_EMPTY_PATH)}},
+      // takes a path, which a filter cannot inspect, so it is left to the
+      // default action (trap); HandleSigsys checks the path is empty and
+      // issues the path-less fstat, allowed on the memfd only. (Chromium's
+      // sandbox does the same.)
       {SCMP_SYS(fstat), kAllow, 1, {SCMP_A0(SCMP_CMP_EQ, memfd)}},
       // Returning from the SIGSYS handler above, and signal masking done by
       // glibc around abort() and in the handler's return path.

@@ -48,5 +48,13 @@ Errno WasiHost::PathSymlink(std::string_view, Fd, std::string_view) {
 Errno WasiHost::PollOneoff(std::span<const Subscription>, std::vector<Event>*) {
   return Unsupported("poll_oneoff");
 }
+Errno WasiHost::SockAccept(Fd, FdFlags, Fd*) { return Unsupported("sock_accept"); }
+Errno WasiHost::SockRecv(Fd, std::span<const IoVec>, uint16_t, Size*, uint16_t*) {
+  return Unsupported("sock_recv");
+}
+Errno WasiHost::SockSend(Fd, std::span<const IoVec>, uint16_t, Size*) {
+  return Unsupported("sock_send");
+}
+Errno WasiHost::SockShutdown(Fd, uint8_t) { return Unsupported("sock_shutdown"); }
 
 }  // namespace capsa::wasi

@@ -96,6 +96,15 @@ class WasiHost {
   // `subscriptions` is non-empty; appends one Event per subscription that fired.
   virtual Errno PollOneoff(std::span<const Subscription> subscriptions, std::vector<Event>* events);
 
+  // Sockets the host preopened (sock_*). `flags` of SockAccept are fdflags
+  // (only nonblock); `ri_flags` are WASI riflags (peek 1, waitall 2),
+  // `*ro_flags` roflags (recv_data_truncated 1); `how` is sdflags (rd 1, wr 2).
+  virtual Errno SockAccept(Fd fd, FdFlags flags, Fd* accepted);
+  virtual Errno SockRecv(Fd fd, std::span<const IoVec> iovs, uint16_t ri_flags, Size* ro_datalen,
+                         uint16_t* ro_flags);
+  virtual Errno SockSend(Fd fd, std::span<const IoVec> iovs, uint16_t si_flags, Size* so_datalen);
+  virtual Errno SockShutdown(Fd fd, uint8_t how);
+
   // A WASI import the runtime does not implement was called. The host logs it
   // (it is a denial of sorts: the guest asked for something it cannot have).
   // Returns the errno the guest sees (kNosys).

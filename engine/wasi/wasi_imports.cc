@@ -206,17 +206,49 @@ Errno PollOneoff(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
   return Errno::kSuccess;
 }
 
-Errno SockAccept(WasiHost& host, const GuestMemory&, const ImportArgs&) {
-  return host.Unsupported("sock_accept");
+// sock_accept(fd, flags: fdflags, ret fd*)
+Errno SockAccept(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
+  const uint32_t ret = a.U32(2);
+  if (!m.InBounds(ret, 4)) return Errno::kFault;
+  if (a.U32(1) > 0xffff) return Errno::kInval;
+  Fd accepted = 0;
+  const Errno e = host.SockAccept(a.U32(0), static_cast<FdFlags>(a.U32(1)), &accepted);
+  if (Ok(e)) m.StoreU32(ret, accepted);
+  return e;
 }
-Errno SockRecv(WasiHost& host, const GuestMemory&, const ImportArgs&) {
-  return host.Unsupported("sock_recv");
+// sock_recv(fd, ri_data iovec*, ri_data_len, ri_flags, ret ro_datalen*, ret ro_flags*):
+// the iovecs are read as for fd_read.
+Errno SockRecv(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
+  std::vector<IoVec> iovs;
+  if (Errno e = ReadIoVecs(m, a.U32(1), a.U32(2), &iovs); !Ok(e)) return e;
+  const uint32_t ret_len = a.U32(4), ret_flags = a.U32(5);
+  if (!m.InBounds(ret_len, 4) || !m.InBounds(ret_flags, 2)) return Errno::kFault;
+  if (a.U32(3) > 0xffff) return Errno::kInval;
+  Size n = 0;
+  uint16_t ro_flags = 0;
+  const Errno e = host.SockRecv(a.U32(0), iovs, static_cast<uint16_t>(a.U32(3)), &n, &ro_flags);
+  if (Ok(e)) {
+    m.StoreU32(ret_len, n);
+    m.Store(ret_flags, &ro_flags, sizeof ro_flags);
+  }
+  return e;
 }
-Errno SockSend(WasiHost& host, const GuestMemory&, const ImportArgs&) {
-  return host.Unsupported("sock_send");
+// sock_send(fd, si_data ciovec*, si_data_len, si_flags, ret so_datalen*)
+Errno SockSend(WasiHost& host, const GuestMemory& m, const ImportArgs& a) {
+  std::vector<IoVec> iovs;
+  if (Errno e = ReadIoVecs(m, a.U32(1), a.U32(2), &iovs); !Ok(e)) return e;
+  const uint32_t ret = a.U32(4);
+  if (!m.InBounds(ret, 4)) return Errno::kFault;
+  if (a.U32(3) > 0xffff) return Errno::kInval;
+  Size n = 0;
+  const Errno e = host.SockSend(a.U32(0), iovs, static_cast<uint16_t>(a.U32(3)), &n);
+  if (Ok(e)) m.StoreU32(ret, n);
+  return e;
 }
-Errno SockShutdown(WasiHost& host, const GuestMemory&, const ImportArgs&) {
-  return host.Unsupported("sock_shutdown");
+// sock_shutdown(fd, how: sdflags)
+Errno SockShutdown(WasiHost& host, const GuestMemory&, const ImportArgs& a) {
+  if (a.U32(1) > 0xff) return Errno::kInval;
+  return host.SockShutdown(a.U32(0), static_cast<uint8_t>(a.U32(1)));
 }
 
 constexpr ImportSpec kProcImports[] = {

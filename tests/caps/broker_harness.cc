@@ -138,6 +138,10 @@ void BrokerHarness::Start(std::vector<PreopenSpec> preopens, std::vector<uint8_t
   config.stdout_fd = stdout_pipe_[1];
   config.stderr_fd = stdout_pipe_[1];
   for (const PreopenSpec& p : preopens) {
+    if (p.socket_fd >= 0) {
+      config.preopens.push_back(Preopen::Socket(p.socket_fd, "tcp:" + p.host_rel));
+      continue;
+    }
     const std::string host = p.host_rel.starts_with('/') ? p.host_rel : tree_.Path(p.host_rel);
     const int fd = open(host.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     config.preopens.push_back(Preopen::Directory(fd, p.guest_path, host, p.rights));

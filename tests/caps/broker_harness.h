@@ -71,6 +71,7 @@ struct PreopenSpec {
   std::string host_rel;   // relative to the TempTree root
   std::string guest_path;
   DirRights rights;
+  int socket_fd = -1;     // >= 0: a listening socket preopen instead (the broker takes it)
 };
 
 class BrokerHarness {

@@ -233,15 +233,27 @@ TEST_F(WasiImportsTest, ProcExitUnwindsWithItsCode) {
   EXPECT_EQ(trap->exit_code, 7u);
 }
 
+TEST_F(WasiImportsTest, ProcRaiseTraps) {
+  engine::FunctionInstance* f = Function("proc_raise");
+  ASSERT_NE(f, nullptr);
+  engine::CallContext ctx{nullptr, memory_.get()};
+  std::vector<Value> args = {I32(6)};
+  std::vector<Value> results(1);
+  auto trap = f->host(ctx, args, results);
+  ASSERT_TRUE(trap.has_value());
+  EXPECT_EQ(trap->kind, engine::TrapKind::kHostError);
+  EXPECT_EQ(trap->message, "proc_raise(6)");
+  EXPECT_TRUE(host_.unsupported_calls().empty());
+}
+
 TEST_F(WasiImportsTest, UnimplementedFunctionsReportThroughTheHost) {
   const uint32_t nosys = E(Errno::kNosys);
   EXPECT_EQ(Call("sock_send", {I32(0), I32(0), I32(0), I32(0), I32(0)}), nosys);
-  EXPECT_EQ(Call("proc_raise", {I32(6)}), nosys);
   EXPECT_EQ(Call("fd_renumber", {I32(1), I32(2)}), nosys);
   PutString(1000, "a");
   EXPECT_EQ(Call("path_symlink", {I32(1000), I32(1), I32(kPreopen), I32(1000), I32(1)}), nosys);
   EXPECT_EQ(host_.unsupported_calls(),
-            (std::vector<std::string>{"sock_send", "proc_raise", "fd_renumber", "path_symlink"}));
+            (std::vector<std::string>{"sock_send", "fd_renumber", "path_symlink"}));
 }
 
 TEST_F(WasiImportsTest, ErrnoNames) {

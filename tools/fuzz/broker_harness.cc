@@ -68,8 +68,8 @@ const char* OutcomeName(WorkerOutcome::Kind k) {
     case WorkerOutcome::Kind::kTrap: return "trap";
     case WorkerOutcome::Kind::kProtocolViolation: return "protocol_violation";
     case WorkerOutcome::Kind::kDisconnected: return "disconnected";
+    default: return "other";  // kinds the broker gained later (e.g. output limit)
   }
-  return "unknown";
 }
 
 }  // namespace
