@@ -267,7 +267,7 @@ Errno BrokerSession::FdFdstatSetRights(const wire::Request& r) {
   const wasi::Rights extra_base = a.rights_base & ~h->rights_base;
   const wasi::Rights extra_inh = a.rights_inheriting & ~h->rights_inheriting;
   if (extra_base != 0 || extra_inh != 0) {
-    return Deny(r.op, "", h->host_path, h->rights_base, a.rights_base | extra_inh,
+    return Deny(r.op, "", h->host_path, h->rights_base, a.rights_base,
                 Errno::kNotcapable,
                 "fd_fdstat_set_rights may only drop rights; not held: " +
                     RightsToString(extra_base | extra_inh));

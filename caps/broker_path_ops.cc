@@ -12,6 +12,7 @@
 #include "caps/errno_map.h"
 #include "caps/host_stat.h"
 #include "caps/path_resolver.h"
+#include "caps/rights.h"
 
 namespace capsa::caps {
 
@@ -52,7 +53,16 @@ Errno BrokerSession::PathOpen(const wire::Request& r, ReplyBody* out) {
   // Deny rules: lexically before anything is created, then on what opened.
   if (Errno e = CheckDenyRules(r.op, *parent, path, needed); e != Errno::kSuccess) return e;
   UniqueFd fd;
-  const PathStatus status = OpenBeneath(parent->fd.get(), path, flags, kCreateFileMode, &fd);
+  PathStatus status = OpenBeneath(parent->fd.get(), path, flags, kCreateFileMode, &fd);
+  // A directory opened without O_DIRECTORY, with rights that ask for a
+  // writable descriptor only incidentally (fd_datasync, fd_allocate, ...) but
+  // not fd_write: open it read-only, as wasmtime does (wasi-libc and Rust's
+  // std pass the parent's full rights when they open ".").
+  if (status.error == Errno::kIsdir && !(child.base & right::kFdWrite) &&
+      !(a.oflags & (wasi::oflag::kCreat | wasi::oflag::kTrunc))) {
+    const int ro_flags = (flags & ~O_ACCMODE) | O_RDONLY | O_DIRECTORY;
+    status = OpenBeneath(parent->fd.get(), path, ro_flags, kCreateFileMode, &fd);
+  }
   if (status.refusal != PathRefusal::kNone) {
     return Deny(r.op, JoinHostPath(parent->guest_path, path), std::move(host_path),
                 parent->rights_base, needed, status.error, PathRefusalReason(status.refusal));
@@ -72,12 +82,16 @@ Errno BrokerSession::PathOpen(const wire::Request& r, ReplyBody* out) {
   Handle h;
   h.type = FileTypeOf(fd.get(), st.st_mode);
   h.fd = std::move(fd);
-  h.rights_base = child.base;
+  // A directory handle carries only directory rights (wasmtime): fd_seek,
+  // fd_read, fd_write... mean nothing on it and fd_fdstat_get must not list them.
+  h.rights_base = h.type == wasi::FileType::kDirectory
+                      ? child.base & (rights::kDirRead | rights::kDirWrite)
+                      : child.base;
   h.rights_inheriting = child.inheriting;
   h.guest_path = JoinHostPath(parent->guest_path, path);
   h.host_path = host_path;
   h.origin = HandleOrigin::kDerived;
-  policy::DerivedEvent event{wire::OpName(r.op), h.guest_path, host_path, 0, child.base,
+  policy::DerivedEvent event{wire::OpName(r.op), h.guest_path, host_path, 0, h.rights_base,
                              child.inheriting, h.type == wasi::FileType::kDirectory};
   // `parent` may dangle after Insert (the table can grow).
   const std::optional<wasi::Fd> opened = table_.Insert(std::move(h));

@@ -55,6 +55,8 @@ Result<Names> ParseNames(BinaryReader& r) {
 }  // namespace
 
 void DecodeNameSection(std::span<const uint8_t> bytes, size_t begin, size_t end, Module& m) {
+  if (begin > end || end > bytes.size())
+    return;  // the caller checked the section's bounds; never read past them
   BinaryReader r(bytes, begin, end, "name section");
   auto names = ParseNames(r);
   if (!names.ok())

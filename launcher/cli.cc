@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "launcher/cmd_tools.h"
+#include "launcher/tcp_listen.h"
 #include "policy/flag_parse.h"
 
 #ifndef CAPSA_VERSION
@@ -25,6 +26,7 @@ CliOutcome Fail(std::string text) {
 
 struct RawRunFlags {
   std::vector<std::string> dirs;
+  std::vector<std::string> tcp_listen;
   std::vector<std::string> envs;
   std::string audit_log;
   std::string policy_file;
@@ -64,6 +66,8 @@ Result<void> ApplyFlags(const RawRunFlags& raw, RunRequest& request) {
     TRY_ASSIGN(limits.max_output_bytes, policy::ParseMemoryFlag(raw.max_output));
   }
   request.explain = raw.explain;
+  for (const std::string& t : raw.tcp_listen) TRY(ParseTcpListen(t));  // syntax now, bind later
+  request.tcp_listen = raw.tcp_listen;
   request.audit_log_path = raw.audit_log;
   return {};
 }
@@ -93,6 +97,10 @@ CliOutcome ParseCommandLine(const std::vector<std::string>& argv) {
                   "Grant a host directory: HOST[::GUEST][::ro|rw] (guest path defaults to HOST, "
                   "mode to ro)")
       ->allow_extra_args(false)->type_name("HOST[::GUEST][::ro|rw]");
+  run->add_option("--tcplisten", raw.tcp_listen,
+                  "Listen on HOST:PORT; the guest gets the socket as a preopened fd after the "
+                  "directories and may accept connections on it")
+      ->allow_extra_args(false)->type_name("HOST:PORT");
   run->add_option("--env", raw.envs, "Set a guest environment variable")
       ->allow_extra_args(false)->type_name("K=V");
   run->add_option("--audit-log", raw.audit_log, "Append the run's events as JSON lines to FILE")

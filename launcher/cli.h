@@ -3,8 +3,8 @@
 //   capsa run [--dir HOST[::GUEST][::ro|rw]]... [--env K=V]...
 //             [--audit-log FILE] [--max-memory N] [--fuel N] [--max-stack N] [--timeout S]
 //             [--cpu-time S] [--max-output N] [--explain]
-//   capsa doctor
 //             MODULE [ARGS...]
+//   capsa doctor
 //   capsa --help | --version
 //
 // Options come before MODULE; everything after MODULE is the guest's argv,

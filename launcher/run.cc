@@ -23,6 +23,7 @@
 #include "launcher/outcome_pipe.h"
 #include "launcher/process.h"
 #include "launcher/supervisor.h"
+#include "launcher/tcp_listen.h"
 #include "policy/audit_log.h"
 #include "policy/denial_reporter.h"
 #include "policy/rules.h"
@@ -122,6 +123,17 @@ Result<Prepared> Prepare(const RunRequest& request, policy::EventSink* events) {
     }
     ++guest_fd;
     p.trees.push_back({fd.get(), KernelMode(grant)});
+    p.preopen_fds.push_back(std::move(fd));
+  }
+  for (const std::string& value : request.tcp_listen) {
+    TRY_ASSIGN(TcpAddress address, ParseTcpListen(value));
+    TRY_ASSIGN(UniqueFd fd, ListenTcp(address));
+    const std::string host = "tcp:" + value;
+    p.preopens.push_back(caps::Preopen::Socket(fd.get(), host));
+    if (events != nullptr) {
+      events->OnGrant({"", host, "socket", guest_fd, caps::kListenerSocketRights, 0});
+    }
+    ++guest_fd;
     p.preopen_fds.push_back(std::move(fd));
   }
   TRY_ASSIGN(p.memfd, CreateGuestMemfd());

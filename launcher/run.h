@@ -25,6 +25,9 @@ struct RunRequest {
   std::string module_path;
   std::string audit_log_path;  // empty: no audit log
   bool explain = false;        // --explain: print layers and grants first
+  // --tcplisten HOST:PORT, in order: listening sockets preopened after the
+  // directories (launcher/tcp_listen.h).
+  std::vector<std::string> tcp_listen;
 };
 
 // Seams for tests that run the real machinery with a scripted side.

@@ -53,6 +53,6 @@ def compute_argv(test_path: str,
         argv += ["--env", f"{key}={value}"]
     if root:
         argv += ["--dir", f"{root}::/::rw"]
-    argv += ["--", test_path]
+    argv += [test_path]
     argv += args
     return argv

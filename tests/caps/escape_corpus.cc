@@ -131,7 +131,7 @@ std::vector<CorpusCase> EscapeCorpus() {
       {"good1", kOpenRead, Errno::kSuccess, "inside\n"},
       {"dir/back", kOpenRead, Errno::kSuccess, "inside\n"},
       {"dir/sub_up/file", kOpenRead, Errno::kSuccess, "inside\n"},
-      {"dir/sub_up/sub_up", kOpenDir, kDenied},  // dir/.. then ..
+      {"dir/sub_up/dotdot", kOpenDir, kDenied},  // dir/.. then ..
       {"dot/dot/dot/file", kOpenRead, Errno::kSuccess, "inside\n"},
       // loops
       {"loop1", kOpenRead, Errno::kLoop},

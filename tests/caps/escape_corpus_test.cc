@@ -110,7 +110,8 @@ TEST_P(EscapeCorpus, EveryCaseAnswersAsExpected) {
     const auto denials = h_.sink().denials();
     if (c.error == Errno::kNotcapable) {
       ++refusals;
-      ASSERT_EQ(denials.size(), denials_before + 1) << "a refusal must be logged";
+      EXPECT_EQ(denials.size(), denials_before + 1) << "a refusal must be logged";
+      if (denials.size() != denials_before + 1) continue;
       // The event names the path as the guest sees it: preopen name + path.
       EXPECT_TRUE(denials.back().guest_path.ends_with(c.path)) << denials.back().guest_path;
       EXPECT_EQ(denials.back().wasi_errno, static_cast<uint16_t>(Errno::kNotcapable));

@@ -251,3 +251,70 @@ TEST_F(E2eTest, ProcExitCodesPropagate) {
 
 }  // namespace
 }  // namespace capsa::e2e
+
+namespace capsa::e2e {
+namespace {
+
+// tests/guests/fsops.c: the rest of preview1 (readdir, rename, link, symlink,
+// readlink, times, sizes, renumber, poll_oneoff, errno edge cases, rights
+// denials) through the real broker; each line the guest prints is checked, and
+// then the effects on the host's disk.
+TEST_F(E2eTest, DirectoryAndFileOpsHaveTheirEffects) {
+  fs::create_directories(root_ / "d");
+  WriteFile(root_ / "outside.txt", "sentinel");
+  ProcessResult r = Capsa({"--dir", (root_ / "d").string() + "::/d::rw", Guest("fsops.wasm")});
+  EXPECT_EXIT_CODE(r, 0);
+  const char* const kExpected[] = {
+      "rename a.txt sub/b.txt: OK", "link sub/b.txt c.txt: OK", "symlink sub/b.txt s: OK",
+      "readlink s: OK 'sub/b.txt'", "readlink s short: OK 'sub'", "unlink gone: OK",
+      "readdir(512): . .. c.txt s sub (one call)", "readdir(40): . .. c.txt s sub (resumed)",
+      "set times c.txt: OK", "times c.txt: OK atim_ok=1 mtim_ok=1 nlink=2",
+      "fd times: mtim_ok=1 atim_kept=1", "size: 3", "renumber: OK",
+      "renumbered content: 'hel'", "old number closed: EBADF",
+      "poll clock: OK events=1 userdata=42 slept_enough=1", "poll abstime past: OK events=1",
+      "poll stdout write: OK events=1 type=2 error=0",
+      "open file with trailing slash: ENOTDIR", "open file O_DIRECTORY: ENOTDIR",
+      "open ../x: ENOTCAPABLE", "rmdir non-empty: ENOTEMPTY", "unlink a directory: EISDIR",
+      "rename out: ENOTCAPABLE", "rename file/: ENOTDIR", "rename .: EBUSY",
+      "symlink absolute: ENOTCAPABLE", "symlink exists: EEXIST", "link follow: EINVAL",
+      "link to dir: EPERM", "readlink not a link: EINVAL", "readdir on a file: ENOTDIR",
+      "open list-only: OK", "denied rename: ENOTCAPABLE", "denied rename target: ENOTCAPABLE",
+      "denied link: ENOTCAPABLE", "denied link target: ENOTCAPABLE",
+      "denied symlink: ENOTCAPABLE", "denied readlink: ENOTCAPABLE",
+      "denied set times: ENOTCAPABLE", "denied unlink: ENOTCAPABLE",
+      "denied trunc: ENOTCAPABLE", "denied add rights: ENOTCAPABLE",
+      "open read-only child: OK", "denied set size: ENOTCAPABLE",
+      "denied fd set times: ENOTCAPABLE", "denied allocate: ENOTCAPABLE",
+      "denied write: ENOTCAPABLE", "drop rights: OK", "denied readdir: ENOTCAPABLE",
+      "open append-only: OK", "denied clear append: ENOTCAPABLE",
+  };
+  for (const char* line : kExpected) {
+    EXPECT_NE(r.out.find(std::string(line) + "\n"), std::string::npos) << line << "\n" << r.out;
+  }
+  // Effects on disk: the rename moved the file, the hard link shares its inode,
+  // the symlink holds its relative target, the unlinked file is gone, the
+  // truncation and times landed, and nothing denied changed anything.
+  const fs::path d = root_ / "d";
+  EXPECT_FALSE(fs::exists(d / "a.txt"));
+  EXPECT_EQ(ReadFile(d / "sub" / "b.txt"), "hel");
+  EXPECT_EQ(fs::hard_link_count(d / "c.txt"), 2u);
+  EXPECT_TRUE(fs::equivalent(d / "c.txt", d / "sub" / "b.txt"));
+  ASSERT_TRUE(fs::is_symlink(d / "s"));
+  EXPECT_EQ(fs::read_symlink(d / "s").string(), "sub/b.txt");
+  EXPECT_FALSE(fs::exists(d / "gone"));
+  struct stat st {};
+  ASSERT_EQ(stat((d / "c.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_atim.tv_sec, 1000);
+  EXPECT_EQ(st.st_atim.tv_nsec, 5);
+  EXPECT_EQ(st.st_mtim.tv_sec, 2000);
+  EXPECT_EQ(st.st_mtim.tv_nsec, 1007);
+  for (const char* absent : {"abs", "dot", "d.txt", "l2", "sub2", "r.txt", "l.txt", "y"}) {
+    EXPECT_FALSE(fs::exists(fs::symlink_status(d / absent))) << absent;
+  }
+  EXPECT_FALSE(fs::exists(root_ / "out"));
+  EXPECT_EQ(ReadFile(root_ / "outside.txt"), "sentinel");
+  EXPECT_EQ(ReadFile(d / "sub" / "keep"), "k");
+}
+
+}  // namespace
+}  // namespace capsa::e2e

@@ -77,6 +77,14 @@ std::vector<MalformedCase> MalformedCases() {
       {"CustomNameBadUtf8", Wasm({Sec(0, {0x01, 0xFF})}), "malformed UTF-8 encoding"},
       {"CustomSectionEmpty", Cat({kHeader, {0x00, 0x00}}), "unexpected end"},
       {"NameLengthOutOfBounds", Wasm({Sec(7, {0x01, 0x0A, 0x61})}), "length out of bounds"},
+      // Regression (fuzzing): a section length was bounded from before its own
+      // LEB128, so it could overrun the binary by that many bytes; a "name"
+      // section doing so was then read past the end of the buffer.
+      {"CustomSectionOneBytePastEnd", Cat({kHeader, {0x00, 0x05, 0x01, 0x78, 0x01, 0x02}}),
+       "length out of bounds"},
+      {"NameSectionPastEnd",
+       Cat({kHeader, {0x00, 0x09, 0x04, 0x6E, 0x61, 0x6D, 0x65, 0x01, 0x02, 0x01}}),
+       "length out of bounds"},
       {"FunctionWithoutCode", Wasm({TypeSec({kTypeVoid}), FuncSec({{0x00}})}),
        "function and code section have inconsistent lengths"},
       {"CodeWithoutFunction", Wasm({EmptyBodies(1)}),

@@ -52,8 +52,8 @@ static void WriteFile(const char* path, const char* text) {
   }
   __wasi_ciovec_t iov = {(const uint8_t*)text, strlen(text)};
   __wasi_size_t n;
-  __wasi_fd_write(fd, &iov, 1, &n);
-  __wasi_fd_close(fd);
+  (void)__wasi_fd_write(fd, &iov, 1, &n);
+  (void)__wasi_fd_close(fd);
 }
 
 static int CompareStrings(const void* a, const void* b) {
@@ -100,7 +100,7 @@ static void ListDir(__wasi_fd_t fd, size_t buf_len) {
 
 static __wasi_timestamp_t Now(void) {
   __wasi_timestamp_t t = 0;
-  __wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &t);
+  (void)__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &t);
   return t;
 }
 
@@ -139,10 +139,10 @@ int main(void) {
          st.mtim == mtim, (unsigned long long)st.nlink);
   __wasi_fd_t cfd = Open(DIR_FD, "c.txt", 0, kAll, &e);
   Show("fd set times", __wasi_fd_filestat_set_times(cfd, 0, mtim + 1000, __WASI_FSTFLAGS_MTIM));
-  __wasi_fd_filestat_get(cfd, &st);
+  (void)__wasi_fd_filestat_get(cfd, &st);
   printf("fd times: mtim_ok=%d atim_kept=%d\n", st.mtim == mtim + 1000, st.atim == atim);
   Show("fd set size 3", __wasi_fd_filestat_set_size(cfd, 3));
-  __wasi_fd_filestat_get(cfd, &st);
+  (void)__wasi_fd_filestat_get(cfd, &st);
   printf("size: %llu\n", (unsigned long long)st.size);
 
   // fd_renumber: cfd moves onto another open fd number.
@@ -205,7 +205,7 @@ int main(void) {
   Show("readlink not a link", __wasi_path_readlink(DIR_FD, "c.txt", (uint8_t*)target, 8, &used));
   fd = Open(DIR_FD, "c.txt", 0, kAll, &e);
   Show("readdir on a file", __wasi_fd_readdir(fd, (uint8_t*)target, 8, 0, &used));
-  __wasi_fd_close(fd);
+  (void)__wasi_fd_close(fd);
 
   // Rights: a directory handle that may only open and list.
   const __wasi_rights_t list_only = __WASI_RIGHTS_PATH_OPEN | __WASI_RIGHTS_FD_READDIR;

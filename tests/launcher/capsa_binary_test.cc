@@ -110,6 +110,51 @@ TEST(CapsaBinary, MaxStackBoundsRecursion) {
   EXPECT_NE(zero.err.find("invalid --max-stack value \"0\""), std::string::npos) << zero.err;
 }
 
+// Supervision limits end runs with their own codes; what the guest wrote
+// (and was acknowledged) before the end still reaches stdout.
+TEST(CapsaBinary, SupervisionLimitsEndRunsCleanly) {
+  ProcessResult timeout = Capsa({"run", "--timeout", "0.5", kProbe, "print", "MARK", "spin"});
+  EXPECT_EQ(timeout.exit_status, kExitTimeout);
+  EXPECT_EQ(timeout.exit_status, 124);
+  EXPECT_EQ(timeout.out, "MARK\n");
+  EXPECT_EQ(timeout.err, "capsa: timeout: the run exceeded 500 ms\n");
+
+  ProcessResult cpu = Capsa({"run", "--cpu-time", "1", kProbe, "print", "MARK", "spin"});
+  EXPECT_EQ(cpu.exit_status, kExitCpuTimeLimit);
+  EXPECT_EQ(cpu.out, "MARK\n");
+  EXPECT_EQ(cpu.err, "capsa: cpu time limit: the worker used more than 1 s of CPU time\n");
+
+  ProcessResult flood = Capsa({"run", "--max-output", "10000", kProbe, "flood"});
+  EXPECT_EQ(flood.exit_status, kExitOutputLimit);
+  EXPECT_EQ(flood.out.size(), 10000u);
+  EXPECT_EQ(flood.out.rfind("line 0\nline 1\n", 0), 0u);
+  EXPECT_EQ(flood.err,
+            "capsa: output limit: the guest wrote more than 10000 bytes to stdout and stderr\n");
+
+  ProcessResult memory = Capsa({"run", "--max-memory", "64K", kProbe, "print", "hi"});
+  EXPECT_EQ(memory.exit_status, kExitModuleRejected);
+}
+
+TEST(CapsaBinary, DoctorAndExplain) {
+  ProcessResult doctor = Capsa({"doctor"});
+  EXPECT_EQ(doctor.exit_status, 0);
+  EXPECT_NE(doctor.out.find("seccomp filter mode"), std::string::npos) << doctor.out;
+  EXPECT_NE(doctor.out.find("Landlock"), std::string::npos);
+  EXPECT_NE(doctor.out.find("openat2"), std::string::npos);
+  EXPECT_NE(doctor.out.find("namespaces"), std::string::npos);
+
+  ProcessResult explain = Capsa({"run", "--explain", "--dir", "/tmp::/t", "--env", "SECRET=v",
+                                 "--cpu-time", "3", kProbe, "print", "hi"});
+  EXPECT_EQ(explain.exit_status, 0);
+  EXPECT_EQ(explain.out, "hi\n");
+  EXPECT_NE(explain.err.find("worker layers: "), std::string::npos) << explain.err;
+  EXPECT_NE(explain.err.find("broker layers: "), std::string::npos);
+  EXPECT_NE(explain.err.find("grant: fd 3 /t -> /tmp ro (rights base 0x"), std::string::npos);
+  EXPECT_NE(explain.err.find("grant: env {SECRET}"), std::string::npos);
+  EXPECT_EQ(explain.err.find("=v"), std::string::npos);  // names only, never values
+  EXPECT_NE(explain.err.find("cpu time 3 s"), std::string::npos);
+}
+
 TEST(CapsaBinary, InvalidModule) {
   char path[] = "/tmp/capsa_bad_module_XXXXXX";
   int fd = mkstemp(path);

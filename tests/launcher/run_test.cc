@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -136,7 +137,11 @@ TEST(RunProcesses, WorkerIsLockedDownAndHoldsOnlySocketAndMemfd) {
   hooks.broker = BrokerReportingOnDisconnect(Outcome(Kind::kDisconnected));
   std::map<std::string, std::string> status;
   std::map<int, std::string> worker_fds, broker_fds;
+  pid_t broker_pid = 0;
+  std::map<std::string, std::string> status_broker_copy;
   hooks.on_started = [&](pid_t worker, pid_t broker) {
+    broker_pid = broker;
+    (void)broker_pid;
     // Wait until the worker is inside its filter (it then blocks in recv).
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     do {
@@ -146,6 +151,7 @@ TEST(RunProcesses, WorkerIsLockedDownAndHoldsOnlySocketAndMemfd) {
     } while (std::chrono::steady_clock::now() < deadline);
     worker_fds = ProcFds(worker);
     broker_fds = ProcFds(broker);
+    status_broker_copy = ProcStatus(broker);
     kill(worker, SIGKILL);
   };
   Captured r = RunCaptured(request, hooks);
@@ -153,13 +159,18 @@ TEST(RunProcesses, WorkerIsLockedDownAndHoldsOnlySocketAndMemfd) {
   EXPECT_EQ(status["Seccomp"], "2");
   EXPECT_EQ(status["NoNewPrivs"], "1");
   EXPECT_EQ(status["Seccomp_filters"], "1");
-  ASSERT_EQ(worker_fds.size(), 2u) << "worker fds: " << [&] {
+  ASSERT_EQ(worker_fds.size(), 3u) << "worker fds: " << [&] {
     std::string s;
     for (auto& [fd, t] : worker_fds) s += std::to_string(fd) + "->" + t + " ";
     return s;
   }();
   EXPECT_EQ(worker_fds[kWorkerSocketFd].rfind("socket:[", 0), 0u) << worker_fds[3];
   EXPECT_EQ(worker_fds[kWorkerMemfd].rfind("/memfd:capsa-memory", 0), 0u) << worker_fds[4];
+  EXPECT_EQ(worker_fds[kWorkerForensicsFd].rfind("pipe:[", 0), 0u) << worker_fds[5];
+  // The broker is locked down too (its filter is a denylist: mode 2 as well).
+  std::map<std::string, std::string>& broker_status = status_broker_copy;
+  EXPECT_EQ(broker_status["Seccomp"], "2");
+  EXPECT_EQ(broker_status["NoNewPrivs"], "1");
   // The broker holds what the worker does not: the preopen and the audit log.
   bool broker_has_dir = false, broker_has_log = false;
   for (auto& [fd, target] : broker_fds) {
@@ -182,13 +193,29 @@ TEST(RunProcesses, ViolationInProcessIsReportedAndLogged) {
   hooks.broker = BrokerReportingOnDisconnect(Outcome(Kind::kDisconnected));
   Captured r = RunCaptured(request, hooks);
   EXPECT_EQ(r.status, kExitSandboxViolation);
-  EXPECT_EQ(r.err, "capsa: sandbox violation: worker killed by seccomp (SIGSYS)\n");
+  EXPECT_EQ(r.err.rfind("capsa: sandbox violation: worker called openat(0xffffff9c, 0x", 0), 0u)
+      << r.err;
+  EXPECT_NE(r.err.find("\ncapsa:   > 0x"), std::string::npos) << r.err;
   std::string log = ReadFile(request.audit_log_path);
   ASSERT_FALSE(log.empty());
   auto last = nlohmann::json::parse(log.substr(log.rfind('\n', log.size() - 2) + 1));
   EXPECT_EQ(last["event"], "end");
   EXPECT_EQ(last["end"], "sandbox_violation");
   EXPECT_EQ(last["exit_status"], 159);
+  EXPECT_EQ(last["message"].get<std::string>().rfind("sandbox violation: worker called openat(", 0),
+            0u);
+}
+
+TEST(RunProcesses, BrokerDeathKillsTheWorker) {
+  RunHooks hooks;
+  hooks.worker = BlockOnSocket;
+  hooks.broker = BrokerReportingOnDisconnect(Outcome(Kind::kDisconnected));
+  hooks.on_started = [](pid_t, pid_t broker) { kill(broker, SIGKILL); };
+  const auto start = std::chrono::steady_clock::now();
+  Captured r = RunCaptured(SelfRequest(), hooks);  // returns only once both are reaped
+  EXPECT_EQ(r.status, kExitBrokerFailure);
+  EXPECT_EQ(r.err, "capsa: broker failed: killed by signal 9 (KILL)\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kGracePeriod + std::chrono::seconds(1));
 }
 
 struct OutcomeCase {
@@ -288,31 +315,92 @@ TEST(RunProcesses, SetupErrorsAreUsageErrors) {
 }
 
 // The separate binary: real caps::RunBroker, hostile worker after lockdown.
-struct ViolationCase {
-  const char* mode;
-  int status;
-  std::string err;
-};
-
-TEST(ViolationWorkerBinary, EveryEscapeAttemptIsKilledAndReported) {
-  const std::string kViolation = "capsa: sandbox violation: worker killed by seccomp (SIGSYS)\n";
-  const std::vector<ViolationCase> cases = {
-      {"open-passwd", 159, kViolation},   {"write-stdout", 159, kViolation},
-      {"stat-path", 159, kViolation},     {"fstatat-memfd", 159, kViolation},
-      {"mmap-exec", 159, kViolation},     {"mprotect-exec", 159, kViolation},
-      {"socket", 159, kViolation},        {"execve", 159, kViolation},
-      {"kill-parent", 159, kViolation},   {"ftruncate-sock", 159, kViolation},
-      {"report-exit", 42, ""},            {"fstat-memfd", 0, ""},
-      {"abort", 161, "capsa: worker crashed (signal 6)\n"},
+TEST(ViolationWorkerBinary, EveryEscapeAttemptIsReportedWithNameAndDisassembly) {
+  const std::vector<std::pair<const char*, const char*>> cases = {
+      {"open-passwd", "openat"},   {"write-stdout", "write"},  {"write-memfd", "write"},
+      {"stat-path", "newfstatat"}, {"fstatat-memfd", "newfstatat"}, {"mmap-exec", "mmap"},
+      {"mprotect-exec", "mprotect"}, {"socket", "socket"},     {"connect", "connect"},
+      {"execve", "execve"},        {"ptrace", "ptrace"},       {"fork", "clone"},
+      {"kill-parent", "kill"},     {"ftruncate-sock", "ftruncate"},
   };
-  for (const ViolationCase& c : cases) {
-    SCOPED_TRACE(c.mode);
-    ProcessResult r = RunProcess({CAPSA_VIOLATION_WORKER, c.mode});
+  for (const auto& [mode, syscall] : cases) {
+    SCOPED_TRACE(mode);
+    ProcessResult r = RunProcess({CAPSA_VIOLATION_WORKER, mode});
     EXPECT_EQ(r.signal, 0);
-    EXPECT_EQ(r.exit_status, c.status);
-    EXPECT_EQ(r.err, c.err);
+    EXPECT_EQ(r.exit_status, kExitSandboxViolation);
+    const std::string head = std::string("capsa: sandbox violation: worker called ") + syscall + "(";
+    EXPECT_EQ(r.err.rfind(head, 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(") at 0x"), std::string::npos) << r.err;
+    // Capstone: the trapping instruction is marked and is a syscall.
+    EXPECT_NE(r.err.find("\ncapsa:   > 0x"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(": syscall\n"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("capsa:   byte scan: syscall at 0x"), std::string::npos) << r.err;
     EXPECT_EQ(r.out, "");  // nothing reached stdout: write(1) was stopped
   }
+}
+
+TEST(ViolationWorkerBinary, Controls) {
+  ProcessResult exit42 = RunProcess({CAPSA_VIOLATION_WORKER, "report-exit"});
+  EXPECT_EQ(exit42.exit_status, 42);
+  EXPECT_EQ(exit42.err, "");
+  ProcessResult fstat_ok = RunProcess({CAPSA_VIOLATION_WORKER, "fstat-memfd"});
+  EXPECT_EQ(fstat_ok.exit_status, 0) << fstat_ok.err;
+  ProcessResult abort_crash = RunProcess({CAPSA_VIOLATION_WORKER, "abort"});
+  EXPECT_EQ(abort_crash.exit_status, kExitWorkerCrash);
+  EXPECT_EQ(abort_crash.err, "capsa: worker crashed (signal 6)\n");
+}
+
+// The hook runs in the broker after LockDownBroker.
+TEST(ViolationWorkerBinary, BrokerIsWalledInByLandlockAndSeccomp) {
+  ProcessResult landlock = RunProcess({CAPSA_VIOLATION_WORKER, "broker-landlock"});
+  EXPECT_EQ(landlock.exit_status, 42) << "80: opened /etc/passwd, 81: not EACCES, 82: cannot "
+                                         "read its tree, 83: created in a ro tree, 84: by name\n"
+                                      << landlock.err;
+  for (const char* mode : {"broker-exec", "broker-socket"}) {
+    SCOPED_TRACE(mode);
+    ProcessResult r = RunProcess({CAPSA_VIOLATION_WORKER, mode});
+    EXPECT_EQ(r.exit_status, kExitBrokerFailure);
+    EXPECT_EQ(r.err,
+              "capsa: broker failed: killed by seccomp (SIGSYS): it attempted a forbidden "
+              "system call\n");
+  }
+}
+
+bool Gone(pid_t pid) {
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (stat.empty()) return true;
+  const size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z';
+}
+
+// kill -9 of the launcher mid-run: both children die (PDEATHSIG).
+TEST(ViolationWorkerBinary, KillingTheLauncherLeavesNoOrphan) {
+  int err[2];
+  ASSERT_EQ(pipe2(err, O_CLOEXEC), 0);
+  fflush(nullptr);
+  pid_t launcher = fork();
+  if (launcher == 0) {
+    dup2(err[1], 2);
+    execl(CAPSA_VIOLATION_WORKER, CAPSA_VIOLATION_WORKER, "hang", nullptr);
+    _exit(127);
+  }
+  close(err[1]);
+  std::string line;
+  char c;
+  while (read(err[0], &c, 1) == 1 && c != '\n') line += c;
+  close(err[0]);
+  int worker = 0, broker = 0;
+  ASSERT_EQ(sscanf(line.c_str(), "pids %d %d", &worker, &broker), 2) << line;
+  EXPECT_FALSE(Gone(worker));
+  EXPECT_FALSE(Gone(broker));
+  kill(launcher, SIGKILL);
+  waitpid(launcher, nullptr, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while ((!Gone(worker) || !Gone(broker)) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(Gone(worker));
+  EXPECT_TRUE(Gone(broker));
 }
 
 }  // namespace

@@ -38,6 +38,7 @@ struct Case {
   int status;
   RunEnd end;
   std::string message;
+  std::optional<uint64_t> cpu_time_seconds = std::nullopt;
 };
 
 TEST(Decide, Table) {
@@ -66,13 +67,13 @@ TEST(Decide, Table) {
        RunEnd::kProtocolViolation, "protocol violation: short message"},
       {"seccomp", {Signaled(SIGSYS), Exited(0), false}, Outcome(Kind::kDisconnected),
        kExitSandboxViolation, RunEnd::kSandboxViolation,
-       "sandbox violation: worker killed by seccomp (SIGSYS)"},
+       "sandbox violation: worker killed by seccomp (SIGSYS), no report from the worker"},
       {"seccomp beats a claimed exit", {Signaled(SIGSYS), Exited(0), false},
        Outcome(Kind::kExit, 0), 159, RunEnd::kSandboxViolation,
-       "sandbox violation: worker killed by seccomp (SIGSYS)"},
+       "sandbox violation: worker killed by seccomp (SIGSYS), no report from the worker"},
       {"seccomp with broker killed", {Signaled(SIGSYS), Signaled(SIGKILL, true), false},
        std::nullopt, 159, RunEnd::kSandboxViolation,
-       "sandbox violation: worker killed by seccomp (SIGSYS)"},
+       "sandbox violation: worker killed by seccomp (SIGSYS), no report from the worker"},
       {"segv", {Signaled(SIGSEGV), Exited(0), false}, Outcome(Kind::kDisconnected),
        kExitWorkerCrash, RunEnd::kWorkerCrash, "worker crashed (signal 11)"},
       {"silent exit", {Exited(9), Exited(0), false}, Outcome(Kind::kDisconnected), 161,
@@ -91,10 +92,29 @@ TEST(Decide, Table) {
        RunEnd::kBrokerFailure, "broker failed: did not finish after the worker ended"},
       {"timeout", {Signaled(SIGKILL, true), Exited(0), true}, Outcome(Kind::kDisconnected),
        kExitTimeout, RunEnd::kTimeout, "timeout: the run exceeded 1500 ms"},
+      {"cpu time", {Signaled(SIGXCPU), Exited(0), false}, Outcome(Kind::kDisconnected),
+       kExitCpuTimeLimit, RunEnd::kCpuTimeLimit,
+       "cpu time limit: the worker used more than 2 s of CPU time", 2},
+      {"cpu time hard limit", {Signaled(SIGKILL), Exited(0), false},
+       Outcome(Kind::kDisconnected), 152, RunEnd::kCpuTimeLimit,
+       "cpu time limit: the worker used more than 2 s of CPU time", 2},
+      {"sigxcpu without --cpu-time", {Signaled(SIGXCPU), Exited(0), false},
+       Outcome(Kind::kDisconnected), kExitWorkerCrash, RunEnd::kWorkerCrash,
+       "worker crashed (signal 24)"},
+      {"output limit", {Exited(kWorkerStatusBrokerLost), Exited(0), false},
+       Outcome(Kind::kOutputLimit, 0, "the guest wrote more than 10 bytes to stdout and stderr"),
+       kExitOutputLimit, RunEnd::kOutputLimit,
+       "output limit: the guest wrote more than 10 bytes to stdout and stderr"},
+      {"broker seccomp", {Exited(kWorkerStatusBrokerLost), Signaled(SIGSYS), false},
+       std::nullopt, kExitBrokerFailure, RunEnd::kBrokerFailure,
+       "broker failed: killed by seccomp (SIGSYS): it attempted a forbidden system call"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    Verdict v = Decide(c.ends, c.outcome, std::chrono::milliseconds(1500));
+    DecideContext context;
+    context.timeout = std::chrono::milliseconds(1500);
+    context.cpu_time_seconds = c.cpu_time_seconds;
+    Verdict v = Decide(c.ends, c.outcome, context);
     EXPECT_EQ(v.exit_status, c.status);
     EXPECT_EQ(v.end, c.end);
     EXPECT_EQ(v.message, c.message);
@@ -133,11 +153,26 @@ TEST(DescribeTrap, StaysInsideTheOutcomeLimit) {
       << report;
 }
 
+TEST(Decide, ViolationWithReportNamesTheSyscall) {
+  Violation v;
+  v.report.nr = 41;  // socket
+  v.report.ip = 0x1002;
+  v.report.code_addr = 0x1000;
+  v.code = {0x0f, 0x05, 0xc3};
+  DecideContext context;
+  context.violation = v;
+  Verdict verdict = Decide({Signaled(SIGSYS), Exited(0), false}, std::nullopt, context);
+  EXPECT_EQ(verdict.exit_status, kExitSandboxViolation);
+  EXPECT_EQ(verdict.message.rfind("sandbox violation: worker called socket(0x0, ", 0), 0u)
+      << verdict.message;
+  EXPECT_NE(verdict.message.find("\n  > 0x1000: syscall"), std::string::npos) << verdict.message;
+}
+
 TEST(OutcomePipe, RoundTripsAndTruncates) {
   for (const caps::WorkerOutcome& o :
        {Outcome(Kind::kExit, 42), Outcome(Kind::kTrap, 0, "msg"),
         Outcome(Kind::kProtocolViolation, 0, std::string("a\0b", 3)),
-        Outcome(Kind::kDisconnected)}) {
+        Outcome(Kind::kDisconnected), Outcome(Kind::kOutputLimit, 0, "x")}) {
     std::optional<caps::WorkerOutcome> back = DecodeOutcome(EncodeOutcome(o));
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(back->kind, o.kind);

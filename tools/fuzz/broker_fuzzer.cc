@@ -95,7 +95,7 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
     messages.pop_back();
     out = JoinMessages(messages);
   }
-  std::memcpy(data, out.data(), out.size());
+  if (!out.empty()) std::memcpy(data, out.data(), out.size());
   return out.size();
 }
 
@@ -112,6 +112,6 @@ extern "C" size_t LLVMFuzzerCustomCrossOver(const uint8_t* data1, size_t size1,
     a.pop_back();
     joined = JoinMessages(a);
   }
-  std::memcpy(out, joined.data(), joined.size());
+  if (!joined.empty()) std::memcpy(out, joined.data(), joined.size());
   return joined.size();
 }

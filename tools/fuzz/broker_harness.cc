@@ -325,7 +325,11 @@ BrokerFuzzEnv::BrokerFuzzEnv() {
   rlimit fsize{kMaxFileBytes, kMaxFileBytes};
   setrlimit(RLIMIT_FSIZE, &fsize);
 
-  std::string tmpl = (fs::temp_directory_path() / "capsa-bfuzz-XXXXXX").string();
+  // tmpfs when there is one: fd_sync is then free and the fuzzer stays fast.
+  std::error_code ec;
+  const fs::path base = access("/dev/shm", W_OK) == 0 ? fs::path("/dev/shm")
+                                                      : fs::temp_directory_path(ec);
+  std::string tmpl = (base / "capsa-bfuzz-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   root_ = tmpl;
   fs::create_directories(root_ + "/ro/d");
@@ -404,6 +408,7 @@ RunReport BrokerFuzzEnv::Run(const std::vector<std::vector<uint8_t>>& messages) 
     return report;
   }
   const int worker = sv[0];
+  const int broker_end = sv[1];
   BrokerConfig config;
   config.socket_fd = sv[1];
   config.memfd = memfd_;
@@ -433,13 +438,16 @@ RunReport BrokerFuzzEnv::Run(const std::vector<std::vector<uint8_t>>& messages) 
   std::thread broker([&] {
     outcome = RunBroker(std::move(config));
     done.store(true, std::memory_order_release);
+    // RunBroker leaves the socket open; hanging up wakes the worker's poll.
+    shutdown(broker_end, SHUT_RDWR);
   });
 
   // The worker side: read every reply, refuse ancillary data, check framing.
   static std::array<uint8_t, wire::kChunkBytes + 1024> reply;
+  // Returns false once the broker has hung up (end of file).
   auto drain = [&](int timeout_ms) {
     pollfd p{worker, POLLIN, 0};
-    while (poll(&p, 1, timeout_ms) > 0 && (p.revents & POLLIN)) {
+    while (poll(&p, 1, timeout_ms) > 0 && (p.revents & (POLLIN | POLLHUP))) {
       timeout_ms = 0;
       iovec part{reply.data(), reply.size()};
       alignas(cmsghdr) char control[CMSG_SPACE(8 * sizeof(int))];
@@ -449,7 +457,8 @@ RunReport BrokerFuzzEnv::Run(const std::vector<std::vector<uint8_t>>& messages) 
       msg.msg_control = control;
       msg.msg_controllen = sizeof(control);
       const ssize_t n = recvmsg(worker, &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
-      if (n <= 0) return;
+      if (n == 0) return false;
+      if (n < 0) return true;
       ++report.replies;
       if (msg.msg_controllen != 0 || (msg.msg_flags & MSG_CTRUNC)) {
         fail("the worker received ancillary data (a descriptor?) from the broker");
@@ -474,6 +483,7 @@ RunReport BrokerFuzzEnv::Run(const std::vector<std::vector<uint8_t>>& messages) 
              ", length " + std::to_string(length));
       }
     }
+    return true;
   };
 
   const auto hang_deadline = [] { return std::chrono::steady_clock::now() + kHangLimit; };
@@ -494,14 +504,13 @@ RunReport BrokerFuzzEnv::Run(const std::vector<std::vector<uint8_t>>& messages) 
         hung = true;
         break;
       }
-      drain(5);
+      if (!drain(5)) break;
     }
     if (hung) break;
   }
   shutdown(worker, SHUT_WR);
   const auto deadline = hang_deadline();
-  while (!hung && !done.load(std::memory_order_acquire)) {
-    drain(2);
+  while (!hung && drain(100)) {
     if (std::chrono::steady_clock::now() > deadline) hung = true;
   }
   if (hung) {

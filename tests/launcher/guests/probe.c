@@ -6,6 +6,8 @@
 //   cat PATH      print a file's contents (or "cat: PATH: <error>" on stderr)
 //   write PATH    create PATH and write "w" (or "write: PATH: <error>")
 //   args          print argc and every argument, one per line
+//   spin          loop forever (for --timeout and --cpu-time)
+//   flood         print numbered lines forever (for --max-output)
 //   recurse N     recurse N calls deep (wasm frames only, no shadow stack) and
 //                 print "recurse N=<checksum>"
 #include <errno.h>
@@ -59,6 +61,12 @@ int main(int argc, char** argv) {
       unsigned n = (unsigned)strtoul(arg, NULL, 10);
       printf("recurse %u=%u\n", n, Recurse(n));
       ++i;
+    } else if (!strcmp(cmd, "spin")) {
+      fflush(stdout);
+      for (volatile unsigned n = 0;; ++n) {
+      }
+    } else if (!strcmp(cmd, "flood")) {
+      for (unsigned long n = 0;; ++n) printf("line %lu\n", n);
     } else if (!strcmp(cmd, "args")) {
       printf("%d\n", argc);
       for (int j = 0; j < argc; ++j) printf("%s\n", argv[j]);
