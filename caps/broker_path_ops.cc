@@ -45,6 +45,11 @@ Errno BrokerSession::PathOpen(const wire::Request& r, ReplyBody* out) {
     return Errno::kInval;
   }
   if (parent->type != wasi::FileType::kDirectory) return Errno::kNotdir;
+  // A directory can never be written through: asking for O_DIRECTORY with
+  // fd_write is EISDIR (wasmtime), whatever the path names.
+  if ((a.oflags & wasi::oflag::kDirectory) && (a.rights_base & right::kFdWrite)) {
+    return Errno::kIsdir;
+  }
 
   const ChildRights child =
       DeriveChildRights(parent->rights_inheriting, a.rights_base, a.rights_inheriting);

@@ -116,6 +116,12 @@ Errno BrokerSession::SockSend(const wire::Request& r, ReplyBody* out) {
 Errno BrokerSession::SockShutdown(const wire::Request& r) {
   const auto a = r.As<wire::SockArgs>();
   Errno error;
+  // A non-socket answers ENOTSOCK before any rights check (wasmtime; stdio
+  // never holds sock_shutdown, and wasi-testsuite's sock_shutdown-not_sock
+  // expects ENOTSOCK for stdout). fd_fdstat_get reveals the type anyway.
+  Handle* any = Lookup(r.op, a.fd, 0, "", &error);
+  if (any == nullptr) return error;
+  if (!IsSocket(*any)) return Errno::kNotsock;
   Handle* h = Lookup(r.op, a.fd, right::kSockShutdown, "", &error);
   if (h == nullptr) return error;
   int how;

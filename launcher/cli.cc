@@ -111,7 +111,9 @@ CliOutcome ParseCommandLine(const std::vector<std::string>& argv) {
   run->add_option("--max-stack", raw.max_stack,
                   "Trap with \"call stack exhausted\" past N nested wasm calls (default 50000)")
       ->type_name("N");
-  run->add_option("--timeout", raw.timeout, "Kill the run after S seconds of wall-clock time (exit 124)")->type_name("S");
+  run->add_option("--timeout", raw.timeout,
+                  "Kill the run after S seconds of wall-clock time (exit 124)")
+      ->type_name("S");
   run->add_option("--cpu-time", raw.cpu_time,
                   "Kill the worker after S seconds of CPU time, rounded up (exit 152)")
       ->type_name("S");

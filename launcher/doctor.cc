@@ -59,7 +59,8 @@ std::string FormatDoctor(const HostLayers& h) {
       << "\n";
   out << "  " << YesNo(h.namespaces != 0) << " namespaces for the worker: "
       << DescribeNamespaces(h.namespaces)
-      << (h.namespaces == kWorkerNamespaces ? "" : " (optional; the run continues without the rest)")
+      << (h.namespaces == kWorkerNamespaces ? ""
+                                            : " (optional; the run continues without the rest)")
       << "\n";
   out << "  " << YesNo(h.landlock_abi > 0) << " Landlock: " << DescribeLandlock(h.landlock_abi)
       << (h.landlock_abi > 0 ? ": worker empty ruleset, broker limited to preopened trees" : "")
@@ -105,7 +106,8 @@ std::string FormatExplain(const RunRequest& request, const HostLayers& h) {
   out << "limits: memory " << l.max_memory_bytes.value_or(kDefaultMaxMemoryBytes) << " bytes";
   out << ", fuel " << (l.fuel ? std::to_string(*l.fuel) : "none");
   out << ", timeout " << (l.timeout ? std::to_string(l.timeout->count()) + " ms" : "none");
-  out << ", cpu time " << (l.cpu_time_seconds ? std::to_string(*l.cpu_time_seconds) + " s" : "none");
+  out << ", cpu time "
+      << (l.cpu_time_seconds ? std::to_string(*l.cpu_time_seconds) + " s" : "none");
   out << ", output "
       << (l.max_output_bytes ? std::to_string(*l.max_output_bytes) + " bytes" : "unlimited")
       << "\n";

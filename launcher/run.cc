@@ -187,6 +187,7 @@ int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
     return kExitUsage;
   }
   Prepared& p = prepared.value();
+  if (audit) audit->OnDenyRules(request.policy.denies);
 
   caps::BrokerConfig config;
   config.socket_fd = p.sockets.first.get();

@@ -132,7 +132,8 @@ Verdict Decide(const RunEnds& ends, const std::optional<caps::WorkerOutcome>& ou
                const DecideContext& context) {
   const ChildEnd& worker = ends.worker;
   const ChildEnd& broker = ends.broker;
-  const bool worker_signaled = worker.kind == ChildEnd::Kind::kSignaled && !worker.killed_by_launcher;
+  const bool worker_signaled =
+      worker.kind == ChildEnd::Kind::kSignaled && !worker.killed_by_launcher;
   // A seccomp trap is the strongest signal: whatever else happened, the
   // sandbox stopped an escape attempt (or an engine bug) and must say so.
   // The SIGSYS handler dies by SIGSYS after reporting; its fallback exit
@@ -141,7 +142,8 @@ Verdict Decide(const RunEnds& ends, const std::optional<caps::WorkerOutcome>& ou
       (worker.kind == ChildEnd::Kind::kExited && worker.code == 128 + SIGSYS)) {
     if (!context.violation) {
       return Make(kExitSandboxViolation, RunEnd::kSandboxViolation,
-                  "sandbox violation: worker killed by seccomp (SIGSYS), no report from the worker");
+                  "sandbox violation: worker killed by seccomp (SIGSYS), no report from the "
+                  "worker");
     }
     std::string text;
     for (const std::string& line : DescribeViolation(*context.violation)) {

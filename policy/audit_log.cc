@@ -174,6 +174,14 @@ void AuditLog::OnProtocolViolation(const std::string& what) {
   WriteLine(j);
 }
 
+void AuditLog::OnDenyRules(const std::vector<DenyRule>& rules) {
+  for (size_t i = 0; i < rules.size(); ++i) {
+    auto j = Line("deny_rule", "deny", DenyRuleLabel(i, rules[i]));
+    j["pattern"] = rules[i].pattern;
+    WriteLine(j);
+  }
+}
+
 void AuditLog::OnSandboxViolation(const std::string& what) {
   auto j = Line("sandbox_violation", "kill", "seccomp allowlist");
   j["what"] = what;

@@ -8,7 +8,7 @@
 //   "time": "2025-01-31T12:00:00.123Z"   UTC, millisecond precision
 //   "run": "<32 hex digits>"    the run id (same for every line of a run)
 //   "event": one of "denial", "derived", "unsupported", "protocol_violation",
-//            "sandbox_violation", "grant", "end"
+//            "sandbox_violation", "grant", "deny_rule", "end"
 //   "decision": "allow" (grant, derived), "deny" (denial, unsupported),
 //               "kill" (violations), "end"
 //   "rule": the policy rule that decided it (policy/rules.h), e.g.
@@ -21,6 +21,7 @@
 //   unsupported: function
 //   protocol_violation: what
 //   sandbox_violation:  what
+//   deny_rule:  pattern (a [[deny]] of the policy, written at start)
 //   grant:      guest_path, host_path, mode ("ro"/"rw"/"rights"), fd, rights_base,
 //               rights_inheriting
 //   end:        end ("exit", "trap", "module_rejected", "sandbox_violation",
@@ -73,6 +74,9 @@ class AuditLog final : public EventSink {
   // Names rules from `rules` (not owned; must outlive the log). Without it,
   // "rule" says only what the event itself knows.
   void set_rules(const RuleBook* rules) { rules_ = rules; }
+  // At start, after the grants: one "deny_rule" line per [[deny]] of the
+  // policy (so `capsa suggest` keeps rules that never fired).
+  void OnDenyRules(const std::vector<DenyRule>& rules);
 
   // False once a write failed (disk full, closed pipe): the log is then
   // incomplete and the run's report must say so.

@@ -1,5 +1,6 @@
 #include "policy/suggest.h"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -56,6 +57,7 @@ std::string SuggestPolicy(const std::vector<nlohmann::json>& records) {
     granted.dirs.push_back(g);
     grant_rules.push_back(Str(r, "rule"));
   }
+  std::vector<std::string> suggested_dirs;
   // grant index -> needed guest dir -> needs write
   std::vector<std::map<std::string, bool>> needed(granted.dirs.size());
   for (const nlohmann::json& r : records) {
@@ -98,8 +100,27 @@ std::string SuggestPolicy(const std::vector<nlohmann::json>& records) {
     }
     out << "\n# from " << grant_rules[gi] << "\n";
     for (const auto& [dir, write] : merged) {
+      suggested_dirs.push_back(dir);
       out << "[[dir]]\nhost = " << TomlQuote(Join(grant.host_path, Relative(grant.guest_path, dir)))
           << "\nguest = " << TomlQuote(dir) << "\nmode = \"" << (write ? "rw" : "ro") << "\"\n";
+    }
+  }
+  // Deny rules of the original policy that fall inside a suggested grant stay:
+  // a narrower grant must not allow what the broad one refused.
+  std::vector<std::string> kept_denies;
+  for (const nlohmann::json& r : records) {
+    if (Str(r, "event") != "deny_rule") continue;
+    const std::string pattern = Str(r, "pattern");
+    std::string literal = pattern.substr(0, pattern.find_first_of("*?["));
+    if (literal.size() < pattern.size()) literal = literal.substr(0, literal.rfind('/'));
+    if (std::find(kept_denies.begin(), kept_denies.end(), pattern) != kept_denies.end()) continue;
+    for (const std::string& dir : suggested_dirs) {
+      if (IsInGuestTree(dir, literal) && literal != dir) {
+        kept_denies.push_back(pattern);
+        out << "\n# kept from " << Str(r, "rule") << "\n[[deny]]\npath = " << TomlQuote(pattern)
+            << "\n";
+        break;
+      }
     }
   }
   const LogReport report = BuildLogReport(records);

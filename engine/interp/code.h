@@ -75,6 +75,8 @@ namespace capsa::engine {
   V(F64Add) V(F64Sub) V(F64Mul) V(F64Div) V(F64Min) V(F64Max) V(F64Copysign)           \
   V(F32AddImm) V(F32SubImm) V(F32MulImm) V(F32DivImm)                                  \
   V(F64AddImm) V(F64SubImm) V(F64MulImm) V(F64DivImm)                                  \
+  /* f64 binop whose second operand is a fused 8-byte load: d a addr off */            \
+  V(F64AddLoad) V(F64SubLoad) V(F64MulLoad) V(F64DivLoad)                              \
   /* conversions */                                                                    \
   V(I32WrapI64) V(I32TruncF32S) V(I32TruncF32U) V(I32TruncF64S) V(I32TruncF64U)        \
   V(I64ExtendI32S) V(I64ExtendI32U) V(I64TruncF32S) V(I64TruncF32U) V(I64TruncF64S)    \

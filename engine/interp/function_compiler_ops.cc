@@ -31,6 +31,17 @@ constexpr MemOp kStores[] = {
     {Op::kStore32, 2, ValType::kI64},
 };
 
+// The variant of an f64 binary op that loads its second operand.
+std::optional<Op> LoadOperandForm(Op op) {
+  switch (op) {
+    case Op::kF64Add: return Op::kF64AddLoad;
+    case Op::kF64Sub: return Op::kF64SubLoad;
+    case Op::kF64Mul: return Op::kF64MulLoad;
+    case Op::kF64Div: return Op::kF64DivLoad;
+    default: return std::nullopt;
+  }
+}
+
 // The fused-address variant of a load or store op (code.h: ...AI / ...AR).
 Op FusedAccess(Op op, bool imm) {
   switch (op) {
@@ -268,6 +279,25 @@ Result<void> FunctionCompiler::CompileNumeric(const NumericInfo& info) {
   TRY_ASSIGN(Operand b, Pop(info.operand));
   TRY_ASSIGN(Operand a, Pop(info.operand));
   uint32_t dst = StackSlot(a.height);
+  // f64 op whose second operand was just loaded: [load64 t addr off] is
+  // dropped and folded in. `a` must need no code of its own (a constant
+  // would be materialised after the load).
+  if (std::optional<Op> fused = LoadOperandForm(info.op);
+      fused && b.where == Where::kStack && a.where != Where::kConst && last_pos_ != kNoPos &&
+      last_is_producer_ && last_op_ == Op::kLoad64 && code_[last_pos_ + 1] == StackSlot(b.height)) {
+    const uint64_t addr = code_[last_pos_ + 2], off = code_[last_pos_ + 3];
+    code_.resize(last_pos_);
+    BindLabel();
+    uint32_t sa = SlotOf(a);
+    Emit(*fused);
+    Word(dst);
+    Word(sa);
+    Word(addr);
+    Word(off);
+    MarkProducer(dst);
+    Push(info.result);
+    return {};
+  }
   std::optional<Op> imm = b.where == Where::kConst ? ImmediateForm(info.op) : std::nullopt;
   uint32_t sa = SlotOf(a);
   if (imm) {

@@ -691,6 +691,22 @@ L_I64RemU: {
   FIMMOP(F64SubImm, double, f64, uint64_t, F64R(a - b))
   FIMMOP(F64MulImm, double, f64, uint64_t, F64R(a * b))
   FIMMOP(F64DivImm, double, f64, uint64_t, F64R(a / b))
+  // f64 op with its second operand loaded from memory (the load cannot be
+  // reordered observably: f64 arithmetic never traps).
+#define FLOADOP(name, expr)                                            \
+  L_##name: {                                                          \
+    const uint64_t ea = uint64_t{R(3).i32} + ip[4];                    \
+    if (ea + sizeof(double) > mem_size) TRAP(TrapKind::kMemoryOutOfBounds); \
+    double b;                                                          \
+    std::memcpy(&b, mem_base + ea, sizeof(double));                    \
+    const double a = R(2).f64;                                         \
+    R(1).bits = (expr);                                                \
+    NEXT(5);                                                           \
+  }
+  FLOADOP(F64AddLoad, F64R(a + b))
+  FLOADOP(F64SubLoad, F64R(a - b))
+  FLOADOP(F64MulLoad, F64R(a * b))
+  FLOADOP(F64DivLoad, F64R(a / b))
 
   // --- conversions
 #define TRUNC(name, I, F, read)                                        \

@@ -239,5 +239,11 @@ int main(void) {
                        __WASI_RIGHTS_FD_FDSTAT_SET_FLAGS, 0, __WASI_FDFLAGS_APPEND, &ap);
   Show("open append-only", e);
   Show("denied clear append", __wasi_fd_fdstat_set_flags(ap, 0));
+  // Times the host reads back after the run (nothing touches t.txt after this).
+  WriteFile("t.txt", "t");
+  Show("set times t.txt", __wasi_path_filestat_set_times(
+                              DIR_FD, 0, "t.txt", 1000000000ull * 3000 + 9,
+                              1000000000ull * 4000 + 11,
+                              __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM));
   return 0;
 }

@@ -186,13 +186,14 @@ TEST(CapsaBinary, DirGrantsAreEnforced) {
   EXPECT_EQ(ro.exit_status, 0);
   EXPECT_EQ(ro.out, "content\n");
   EXPECT_NE(ro.err.find("write: /data/new.txt: "), std::string::npos) << ro.err;
-  EXPECT_NE(ro.err.find("capsa: denied path_open of "), std::string::npos) << ro.err;
+  EXPECT_NE(ro.err.find("capsa: denied "), std::string::npos) << ro.err;
   EXPECT_NE(access((d + "/new.txt").c_str(), F_OK), 0);
   std::ifstream in(log);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("\"event\":\"grant\",\"guest_path\":\"/data\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"event\":\"grant\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"guest_path\":\"/data\""), std::string::npos) << text;
   EXPECT_NE(text.find("\"event\":\"denial\""), std::string::npos);
-  EXPECT_NE(text.find("\"event\":\"end\",\"end\":\"exit\""), std::string::npos);
+  EXPECT_NE(text.find("\"end\":\"exit\""), std::string::npos);
 
   ProcessResult rw = Capsa({"run", "--dir", d + "::/data::rw", kProbe, "write", "/data/new.txt"});
   EXPECT_EQ(rw.exit_status, 0) << rw.err;

@@ -20,7 +20,7 @@
 //   execve          execve("/bin/true")                    → execve
 //   ptrace          ptrace(PTRACE_ATTACH, parent)          → ptrace
 //   fork            fork()                                 → clone
-//   kill-parent     kill(getppid(), SIGKILL)               → kill
+//   kill-parent     kill(launcher, SIGKILL)                → kill
 //   ftruncate-sock  ftruncate(socket)                      → ftruncate
 // Broker lockdown (the hook runs in the broker after LockDownBroker):
 //   broker-landlock  outside a tree: open fails EACCES; inside a ro tree:
@@ -58,6 +58,9 @@ namespace {
 using capsa::launcher::WorkerContext;
 using capsa::launcher::kWorkerStatusReported;
 using Kind = capsa::caps::WorkerOutcome::Kind;
+
+// The worker's parent; getppid() is itself outside the allowlist.
+pid_t g_launcher = 0;
 
 int Report(const WorkerContext& ctx, uint32_t code) {
   capsa::caps::BrokerClient client(ctx.socket_fd);
@@ -108,10 +111,10 @@ const std::map<std::string, int (*)(const WorkerContext&)>& Modes() {
          return 81;
        }},
       {"ptrace", [](const WorkerContext&) {
-         return ptrace(PTRACE_ATTACH, getppid(), nullptr, nullptr) == 0 ? 80 : 81;
+         return ptrace(PTRACE_ATTACH, g_launcher, nullptr, nullptr) == 0 ? 80 : 81;
        }},
       {"fork", [](const WorkerContext&) { return fork() >= 0 ? 80 : 81; }},
-      {"kill-parent", [](const WorkerContext&) { return kill(getppid(), SIGKILL) == 0 ? 80 : 81; }},
+      {"kill-parent", [](const WorkerContext&) { return kill(g_launcher, SIGKILL) == 0 ? 80 : 81; }},
       {"ftruncate-sock", [](const WorkerContext& ctx) { return ftruncate(ctx.socket_fd, 0) == 0 ? 80 : 81; }},
       {"report-exit", [](const WorkerContext& ctx) { return Report(ctx, 42); }},
       {"broker-landlock", [](const WorkerContext& ctx) { return Report(ctx, 42); }},
@@ -180,6 +183,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string mode = argv[1];
+  g_launcher = getpid();
   capsa::launcher::RunRequest request;
   // Any readable file: the broker offers it, no payload here loads it.
   request.module_path = "/proc/self/exe";

@@ -233,10 +233,57 @@ std::string AnyText(Rng& rng) {
 
 }  // namespace
 
+namespace {
+
+// Any op, shaped by its OpSpec alone (right body size and trailer count), for
+// the ops this generator has no typed case for: body fields are an fd, then
+// zeros or random bytes.
+std::vector<uint8_t> ShapedMessage(Rng& rng, Op op) {
+  const wire::OpSpec* spec = wire::FindOpSpec(static_cast<uint32_t>(op));
+  if (spec == nullptr) return {};
+  std::vector<uint8_t> body(spec->body_size, 0);
+  if (rng.OneIn(3)) {
+    for (auto& b : body) b = static_cast<uint8_t>(rng.OneIn(2) ? rng.Next() : 0);
+  }
+  if (body.size() >= 4) {
+    const uint32_t fd = AnyFd(rng);
+    std::memcpy(body.data(), &fd, 4);
+  }
+  std::vector<uint8_t> trailer;
+  if (spec->trailer == wire::Trailer::kText) {
+    const std::string path = AnyPath(rng);
+    trailer.assign(path.begin(), path.end());
+  } else if (spec->trailer == wire::Trailer::kIoVecs) {
+    const size_t count = rng.Below(4);
+    for (size_t i = 0; i < count; ++i) {
+      const wasi::IoVec v{MemOffset(rng), MemLength(rng)};
+      const auto* p = reinterpret_cast<const uint8_t*>(&v);
+      trailer.insert(trailer.end(), p, p + sizeof(v));
+    }
+  }
+  if (spec->trailer != wire::Trailer::kNone && spec->count_offset + 4 <= body.size()) {
+    const auto count = static_cast<uint32_t>(
+        spec->trailer == wire::Trailer::kText ? trailer.size() : trailer.size() / 8);
+    std::memcpy(body.data() + spec->count_offset, &count, 4);
+  }
+  std::vector<uint8_t> m(sizeof(wire::RequestHeader) + body.size() + trailer.size());
+  const wire::RequestHeader h{static_cast<uint32_t>(op), static_cast<uint32_t>(m.size())};
+  std::memcpy(m.data(), &h, sizeof(h));
+  if (!body.empty()) std::memcpy(m.data() + sizeof(h), body.data(), body.size());
+  if (!trailer.empty()) std::memcpy(m.data() + sizeof(h) + body.size(), trailer.data(), trailer.size());
+  return m;
+}
+
+}  // namespace
+
 std::vector<uint8_t> ValidMessage(Rng& rng, bool allow_report) {
-  const uint32_t last = allow_report ? wire::kLastRequestOp
-                                     : static_cast<uint32_t>(Op::kUnsupported);
-  const auto op = static_cast<Op>(wire::kFirstOp + rng.Below(last));
+  // Ops after report_trap (readdir, renumber, links, poll, sockets, ...) are
+  // built from their OpSpec; the session-ending reports only when allowed.
+  auto op = static_cast<Op>(wire::kFirstOp + rng.Below(wire::kLastRequestOp));
+  if (!allow_report && (op == Op::kReportExit || op == Op::kReportTrap)) op = Op::kSchedYield;
+  if (static_cast<uint32_t>(op) > static_cast<uint32_t>(Op::kReportTrap) || rng.OneIn(16)) {
+    return ShapedMessage(rng, op);
+  }
   switch (op) {
     case Op::kHello: case Op::kFetchModule: case Op::kSchedYield:
       return Build<wire::FdArgs>(op, nullptr, {});

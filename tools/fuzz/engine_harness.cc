@@ -19,7 +19,8 @@ using engine::Module;
 engine::HostFunction ZeroFunction() {
   return [](engine::CallContext&, std::span<const engine::Value>,
             std::span<engine::Value> results) -> std::optional<engine::Trap> {
-    for (engine::Value& v : results) v.bits = 0;
+    for (engine::Value& v : results)
+      v.bits = 0;
     return std::nullopt;
   };
 }
@@ -28,13 +29,15 @@ engine::HostFunction ZeroFunction() {
 // one (the module then fails to link, which is a fine outcome too).
 // `table_budget` is shared by every table the harness makes, as an instance's
 // own tables share one (runtime.h), so imported tables cannot grow without bound.
-std::optional<Extern> MakeImport(const Module& m, const Import& im,
+std::optional<Extern> MakeImport(const Module& m,
+                                 const Import& im,
                                  const std::shared_ptr<uint64_t>& table_budget) {
   Extern e;
   e.kind = im.kind;
   switch (im.kind) {
     case ExternKind::kFunction: {
-      if (im.func_type_index >= m.types.size()) return std::nullopt;
+      if (im.func_type_index >= m.types.size())
+        return std::nullopt;
       e.func = std::make_shared<engine::FunctionInstance>();
       e.func->type = m.types[im.func_type_index];
       e.func->name = im.module + "." + im.name;
@@ -53,7 +56,8 @@ std::optional<Extern> MakeImport(const Module& m, const Import& im,
     }
     case ExternKind::kMemory: {
       auto mem = engine::LinearMemory::Create(im.memory, -1, kHarnessMaxMemoryBytes);
-      if (!mem.ok()) return std::nullopt;
+      if (!mem.ok())
+        return std::nullopt;
       e.memory = std::move(mem.value());
       return e;
     }
@@ -71,8 +75,10 @@ engine::Linker LinkerFor(const Module& m) {
   engine::Linker linker;
   auto table_budget = std::make_shared<uint64_t>(engine::TableInstance::kMaxElements);
   for (const Import& im : m.imports) {
-    if (linker.Find(im.module, im.name) != nullptr) continue;  // first definition wins
-    if (auto e = MakeImport(m, im, table_budget)) linker.Define(im.module, im.name, std::move(*e));
+    if (linker.Find(im.module, im.name) != nullptr)
+      continue;  // first definition wins
+    if (auto e = MakeImport(m, im, table_budget))
+      linker.Define(im.module, im.name, std::move(*e));
   }
   return linker;
 }
@@ -81,10 +87,14 @@ engine::Linker LinkerFor(const Module& m) {
 
 const char* HarnessEndName(HarnessEnd end) {
   switch (end) {
-    case HarnessEnd::kRejected: return "rejected";
-    case HarnessEnd::kNotInstantiated: return "not instantiated";
-    case HarnessEnd::kInstantiateTrap: return "trapped during instantiation";
-    case HarnessEnd::kRan: return "ran";
+    case HarnessEnd::kRejected:
+      return "rejected";
+    case HarnessEnd::kNotInstantiated:
+      return "not instantiated";
+    case HarnessEnd::kInstantiateTrap:
+      return "trapped during instantiation";
+    case HarnessEnd::kRan:
+      return "ran";
   }
   return "?";
 }
@@ -95,7 +105,8 @@ HarnessReport RunEngineHarness(std::span<const uint8_t> bytes) {
   if (!loaded.ok()) {
     report.end = HarnessEnd::kRejected;
     report.error = loaded.error().message;
-    if (report.error.empty()) report.violation = "LoadModule failed with an empty message";
+    if (report.error.empty())
+      report.violation = "LoadModule failed with an empty message";
     return report;
   }
   std::shared_ptr<const Module> module = loaded.value();
@@ -110,7 +121,8 @@ HarnessReport RunEngineHarness(std::span<const uint8_t> bytes) {
   if (inst.error) {
     report.end = HarnessEnd::kNotInstantiated;
     report.error = inst.error->message;
-    if (report.error.empty()) report.violation = "Instantiate failed with an empty message";
+    if (report.error.empty())
+      report.violation = "Instantiate failed with an empty message";
     return report;
   }
   if (inst.trap) {
@@ -119,7 +131,8 @@ HarnessReport RunEngineHarness(std::span<const uint8_t> bytes) {
   }
   report.end = HarnessEnd::kRan;
   for (const engine::Export& ex : module->exports) {
-    if (ex.kind != ExternKind::kFunction) continue;
+    if (ex.kind != ExternKind::kFunction)
+      continue;
     engine::FunctionInstance& f = *inst.instance->functions.at(ex.index);
     std::vector<engine::Value> args(f.type.params.size(), engine::NullRef());
     auto result = engine::Invoke(f, args);

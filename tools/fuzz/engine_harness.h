@@ -20,17 +20,17 @@ inline constexpr uint64_t kHarnessMaxStackBytes = 1ull << 20;
 inline constexpr uint64_t kHarnessMaxImportedTable = 1u << 16;
 
 enum class HarnessEnd : uint8_t {
-  kRejected,          // LoadModule returned an Error
-  kNotInstantiated,   // Instantiate returned an Error (unlinkable, limit)
-  kInstantiateTrap,   // a segment or the start function trapped
-  kRan,               // every export was called (each returned or trapped)
+  kRejected,         // LoadModule returned an Error
+  kNotInstantiated,  // Instantiate returned an Error (unlinkable, limit)
+  kInstantiateTrap,  // a segment or the start function trapped
+  kRan,              // every export was called (each returned or trapped)
 };
 
 struct HarnessReport {
   HarnessEnd end = HarnessEnd::kRejected;
-  std::string error;       // kRejected / kNotInstantiated: the Error's message
-  uint32_t calls = 0;      // exported functions invoked
-  uint32_t traps = 0;      // of which trapped
+  std::string error;   // kRejected / kNotInstantiated: the Error's message
+  uint32_t calls = 0;  // exported functions invoked
+  uint32_t traps = 0;  // of which trapped
   // Set when the engine broke one of its own contracts without crashing
   // (an Error with no message, a result count that differs from the type).
   std::string violation;

@@ -21,7 +21,8 @@ namespace fs = std::filesystem;
 std::vector<fs::path> FilesIn(const std::string& sub) {
   std::vector<fs::path> files;
   const fs::path dir = fs::path(CAPSA_FUZZ_ENGINE_DIR) / sub;
-  if (!fs::is_directory(dir)) return files;
+  if (!fs::is_directory(dir))
+    return files;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.is_regular_file() && entry.path().filename().string()[0] != '.')
       files.push_back(entry.path());
@@ -54,7 +55,8 @@ TEST(EngineFuzzCorpus, EveryCorpusFileRunsCleanly) {
   for (const fs::path& p : files) {
     const HarnessReport r = RunEngineHarness(ReadAll(p));
     CheckContract(p, r);
-    if (r.end == HarnessEnd::kRan) ++ran;
+    if (r.end == HarnessEnd::kRan)
+      ++ran;
   }
   // The corpus exists to exercise execution, not only the decoder.
   EXPECT_GT(ran, 0u);
@@ -68,10 +70,14 @@ std::string ExpectedEnd(const fs::path& p) {
 
 const char* ShortName(HarnessEnd end) {
   switch (end) {
-    case HarnessEnd::kRejected: return "rejected";
-    case HarnessEnd::kNotInstantiated: return "notinst";
-    case HarnessEnd::kInstantiateTrap: return "inittrap";
-    case HarnessEnd::kRan: return "ran";
+    case HarnessEnd::kRejected:
+      return "rejected";
+    case HarnessEnd::kNotInstantiated:
+      return "notinst";
+    case HarnessEnd::kInstantiateTrap:
+      return "inittrap";
+    case HarnessEnd::kRan:
+      return "ran";
   }
   return "?";
 }
