@@ -128,6 +128,32 @@ TEST_P(EscapeCorpus, EveryCaseAnswersAsExpected) {
   EXPECT_EQ(h_.Finish().kind, WorkerOutcome::Kind::kExit);
 }
 
+// path_link cannot make a hard link to an outside file: the source resolves
+// beneath its handle like every path, and a final symlink is linked itself
+// (never its target; following is refused).
+TEST_P(EscapeCorpus, PathLinkSourceMustResolveBeneath) {
+  auto& c = h_.client();
+  for (const std::string src : {"../outside/secret", "up/secret", "abs_dir/secret",
+                                "dir/../../outside/secret", "proc_self/fd/0"}) {
+    EXPECT_EQ(c.PathLink(kSandbox, 0, src, kSandbox, "stolen"), Errno::kNotcapable) << src;
+    EXPECT_FALSE(h_.tree().Exists("sandbox/stolen")) << src;
+  }
+  EXPECT_EQ(h_.sink().denials().size(), 5u);
+  EXPECT_EQ(c.PathLink(kSandbox, wasi::lookupflag::kSymlinkFollow, "up_secret", kSandbox,
+                       "stolen"),
+            Errno::kInval);
+  // Linking the symlink itself is allowed and harmless: the new name is a
+  // symlink the resolver refuses to follow out.
+  ASSERT_EQ(c.PathLink(kSandbox, 0, "up_secret", kSandbox, "stolen"), Errno::kSuccess);
+  struct stat st;
+  ASSERT_EQ(lstat(h_.tree().Path("sandbox/stolen").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  EXPECT_NE(st.st_ino, secret_ino_);
+  wasi::Fd fd = 0;
+  EXPECT_EQ(h_.Open(kSandbox, "stolen", 0, r::kFdRead, &fd), Errno::kNotcapable);
+  EXPECT_EQ(h_.Finish().kind, WorkerOutcome::Kind::kExit);
+}
+
 // Magic links met directly (a preopen of /proc/self, read-only): both
 // resolvers refuse to cross them, whatever the path around them.
 TEST_P(EscapeCorpus, ProcMagicLinksBeneathAProcPreopen) {

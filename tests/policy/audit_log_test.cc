@@ -58,7 +58,7 @@ TEST(AuditLog, WritesOneParsableLinePerEvent) {
   Capture cap;
   AuditLog log(cap.TakeWriteFd(), "0123456789abcdef0123456789abcdef");
   log.OnGrant({"/data", "/srv/data", "ro", 3, 0x6000, 0x2});
-  log.OnDenial({"path_open", "../x", "/srv", 0x2000, 0x40, 76, "path escapes the preopen /data"});
+  log.OnDenial({"path_open", "../x", "/srv", 0x2000, 0x40, 76, "path escapes the preopen /data", ""});
   log.OnDerived({"path_open", "a.txt", "/srv/data/a.txt", 4, 0x2, 0});
   log.OnUnsupported("sock_accept");
   log.OnProtocolViolation("message 7 is 3 bytes, expected 24");
@@ -117,7 +117,7 @@ TEST(AuditLog, HostileStringsStayOneValidLine) {
   Capture cap;
   AuditLog log(cap.TakeWriteFd(), "r");
   std::string nasty = "a\n\"}{\"event\":\"end\"\xff\xfe";
-  log.OnDenial({"path_open", nasty, nasty, 0, 0, 2, "no such file"});
+  log.OnDenial({"path_open", nasty, nasty, 0, 0, 2, "no such file", ""});
   std::vector<json> lines = ParseLines(cap.Read());
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["event"], "denial");
@@ -176,7 +176,7 @@ TEST(NewRunId, Is32HexDigitsAndUnique) {
 TEST(StderrDenialReporter, OneLinePerDistinctCause) {
   Capture cap;
   StderrDenialReporter reporter(cap.write_fd());
-  DenialEvent e{"path_open", "../x", "/srv", 0, 0, 76, "path escapes the preopen /data"};
+  DenialEvent e{"path_open", "../x", "/srv", 0, 0, 76, "path escapes the preopen /data", ""};
   reporter.OnDenial(e);
   reporter.OnDenial(e);
   e.guest_path = "";
@@ -188,7 +188,7 @@ TEST(StderrDenialReporter, OneLinePerDistinctCause) {
   reporter.OnProtocolViolation("ignored: the launcher reports it");
   reporter.OnDerived({});
   EXPECT_EQ(cap.Read(),
-            "capsa: denied path_open of ../x: path escapes the preopen /data\n"
+            "capsa: denied open ../x (host /srv): path escapes the preopen /data\n"
             "capsa: denied fd_write: fd 3 lacks the fd_write right\n"
             "capsa: unsupported WASI call sock_accept (the guest was told ENOSYS)\n");
 }
@@ -196,10 +196,11 @@ TEST(StderrDenialReporter, OneLinePerDistinctCause) {
 TEST(StderrDenialReporter, EscapesControlBytesAndCapsLines) {
   Capture cap;
   StderrDenialReporter reporter(cap.write_fd());
-  reporter.OnDenial({"path_open", "a\nb\x1b[2J", "", 0, 0, 2, "r"});
-  EXPECT_EQ(cap.Read(), "capsa: denied path_open of a\\x0ab\\x1b[2J: r\n");
+  reporter.OnDenial({"path_open", "a\nb\x1b[2J", "", 0, 0, 2, "r", ""});
+  EXPECT_EQ(cap.Read(), "capsa: denied open a\\x0ab\\x1b[2J: r\n");
   for (size_t i = 0; i < StderrDenialReporter::kMaxLines + 10; ++i) {
-    reporter.OnDenial({"path_open", "f" + std::to_string(i), "", 0, 0, 2, "r"});
+    // Distinct causes (the same reason for many paths is one cause).
+    reporter.OnDenial({"path_open", "f", "", 0, 0, 2, "r" + std::to_string(i), ""});
   }
   std::string out = cap.Read();
   size_t lines = static_cast<size_t>(std::count(out.begin(), out.end(), '\n'));

@@ -118,7 +118,7 @@ TEST(AuditLogEndings, CompleteWhenTheWorkerIsKilled) {
     kill(worker, SIGKILL);
   };
   const int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-  EXPECT_EQ(Run(request, hooks, devnull), kExitWorkerCrash);
+  EXPECT_EQ(launcher::Run(request, hooks, devnull), kExitWorkerCrash);
   close(devnull);
   ExpectCompleteLog(Lines(request.audit_log_path), "worker_crash");
 }
@@ -129,7 +129,7 @@ TEST(AuditLogEndings, CompleteOnSandboxViolation) {
   RunHooks hooks = ProductionHooks();
   hooks.worker = [](const WorkerContext&) { return open("/etc/passwd", O_RDONLY) >= 0 ? 80 : 81; };
   const int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-  EXPECT_EQ(Run(request, hooks, devnull), kExitSandboxViolation);
+  EXPECT_EQ(launcher::Run(request, hooks, devnull), kExitSandboxViolation);
   close(devnull);
   const std::vector<json> lines = Lines(request.audit_log_path);
   ExpectCompleteLog(lines, "sandbox_violation");

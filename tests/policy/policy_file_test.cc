@@ -124,7 +124,7 @@ TEST(PolicyFile, ErrorsAreLocated) {
        "p.toml:5:9: error: unknown stdin mode \"tty\" (use \"inherit\" or \"null\")"},
       {"version = 1\nenv_pass = [\"A\"]\n[env]\nA = \"1\"\n",
        "p.toml:2:13: error: A is both set in [env] and passed through by env_pass"},
-      {"version = 1\nx = [\n", "p.toml:3:1: error: "},
+      {"version = 1\nx = [\n", "p.toml:2:7: error: "},
   };
   for (const BadCase& c : cases) {
     Result<Policy> r = ParsePolicyToml(c.text, "p.toml");
