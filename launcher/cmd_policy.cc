@@ -3,6 +3,7 @@
 
 #include "launcher/cmd_tools.h"
 #include "launcher/exit_codes.h"
+#include "launcher/tcp_listen.h"
 #include "policy/policy_file.h"
 
 namespace capsa::launcher {
@@ -13,9 +14,12 @@ Result<void> ApplyPolicyFile(const std::string& path, RunRequest& request) {
   const std::string module_arg = flags.args.empty() ? request.module_path : flags.args.front();
   if (!flags.args.empty()) flags.args.erase(flags.args.begin());
   flags.audit_log = request.audit_log_path;
+  flags.tcp_listen = request.tcp_listen;
   policy::Policy merged = policy::OverlayFlags(std::move(file), flags);
   merged.args.insert(merged.args.begin(), module_arg);
   request.audit_log_path = merged.audit_log;
+  request.tcp_listen = merged.tcp_listen;
+  for (const std::string& t : request.tcp_listen) TRY(ParseTcpListen(t));
   request.policy = std::move(merged);
   return {};
 }
@@ -38,6 +42,7 @@ int PolicyShow(const std::vector<std::string>& flags) {
   policy::Policy effective = parsed.request.policy;
   effective.args.erase(effective.args.begin());  // the placeholder MODULE
   effective.audit_log = parsed.request.audit_log_path;
+  effective.tcp_listen = parsed.request.tcp_listen;
   std::fputs(policy::FormatPolicyToml(effective).c_str(), stdout);
   return 0;
 }

@@ -75,6 +75,9 @@ struct Policy {
   Stdio stdio;
   Limits limits;
   std::string audit_log;            // "" : none (the --audit-log flag's equivalent)
+  // [[tcplisten]] address = "HOST:PORT" (--tcplisten); the launcher checks
+  // the syntax and binds them (launcher/tcp_listen.h).
+  std::vector<std::string> tcp_listen;
 };
 
 // The grant whose guest path is `guest_path`, or null.

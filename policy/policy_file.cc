@@ -330,7 +330,17 @@ Result<Policy> ParseDocument(const Locator& loc, const toml::table& root) {
     for (const toml::node& t : *arr) TRY(ParseDeny(loc, *t.as_table(), policy));
   }
   if (const toml::node* n = root.get("tcplisten")) {
-    return loc.At(n->source(), "[[tcplisten]] is not supported yet: this capsa has no sockets");
+    Error e{};
+    const toml::array* arr = ArrayOfTables(loc, *n, "tcplisten", &e);
+    if (arr == nullptr) return e;
+    for (const toml::node& el : *arr) {
+      const toml::table& t = *el.as_table();
+      TRY(OnlyKeys(loc, t, {"address"}, "[[tcplisten]]"));
+      const toml::node* a = t.get("address");
+      if (a == nullptr) return loc.At(t.source(), "[[tcplisten]] needs address = \"HOST:PORT\"");
+      TRY_ASSIGN(std::string address, String(loc, *a, "address"));
+      policy.tcp_listen.push_back(std::move(address));
+    }
   }
   if (const toml::node* n = root.get("args")) {
     TRY_ASSIGN(auto args, Strings(loc, *n, "args"));
@@ -454,6 +464,7 @@ std::string FormatPolicyToml(const Policy& p) {
     }
   }
   for (const DenyRule& r : p.denies) out << "\n[[deny]]\npath = " << TomlQuote(r.pattern) << "\n";
+  for (const std::string& a : p.tcp_listen) out << "\n[[tcplisten]]\naddress = " << TomlQuote(a) << "\n";
   const Stdio& s = p.stdio;
   if (s.in != StdioMode::kInherit || s.out != StdioMode::kInherit || s.err != StdioMode::kInherit) {
     out << "\n[stdio]\nstdin = \"" << StdioModeName(s.in) << "\"\nstdout = \""
@@ -504,6 +515,7 @@ Policy OverlayFlags(Policy file, const Policy& flags) {
   if (flags.limits.max_output_bytes) file.limits.max_output_bytes = flags.limits.max_output_bytes;
   if (!flags.args.empty()) file.args = flags.args;
   if (!flags.audit_log.empty()) file.audit_log = flags.audit_log;
+  for (const std::string& a : flags.tcp_listen) file.tcp_listen.push_back(a);
   return file;
 }
 

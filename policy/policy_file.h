@@ -24,8 +24,8 @@
 // Parsing is strict: unknown keys and tables, wrong types, bad values, the
 // same guest path twice, nested guest paths, and deny rules outside every
 // grant are errors, each located as "FILE:LINE:COL: error: WHAT" followed by
-// the offending line and a caret. `[[tcplisten]]` is reserved: refused with
-// "not supported yet" until capsa has sockets.
+// the offending line and a caret. `[[tcplisten]] address = "HOST:PORT"` is
+// --tcplisten (the launcher checks its syntax).
 //
 // Pure except LoadPolicyFile, which reads the file.
 #pragma once

@@ -188,8 +188,10 @@ int main(void) {
   __wasi_fd_t fd;
   fd = Open(DIR_FD, "c.txt/", 0, kAll, &e);
   Show("open file with trailing slash", e);
-  fd = Open(DIR_FD, "c.txt", __WASI_OFLAGS_DIRECTORY, kAll, &e);
+  fd = Open(DIR_FD, "c.txt", __WASI_OFLAGS_DIRECTORY, __WASI_RIGHTS_FD_READ, &e);
   Show("open file O_DIRECTORY", e);
+  fd = Open(DIR_FD, "sub", __WASI_OFLAGS_DIRECTORY, __WASI_RIGHTS_FD_WRITE, &e);
+  Show("open dir O_DIRECTORY for writing", e);
   fd = Open(DIR_FD, "../x", 0, kAll, &e);
   Show("open ../x", e);
   Show("rmdir non-empty", __wasi_path_remove_directory(DIR_FD, "sub"));
@@ -239,6 +241,33 @@ int main(void) {
                        __WASI_RIGHTS_FD_FDSTAT_SET_FLAGS, 0, __WASI_FDFLAGS_APPEND, &ap);
   Show("open append-only", e);
   Show("denied clear append", __wasi_fd_fdstat_set_flags(ap, 0));
+  // readdir of a directory that changes between calls ends, without looping:
+  // each resumed call removes one entry and adds another.
+  (void)__wasi_path_create_directory(DIR_FD, "chg");
+  char name[32];
+  for (int i = 0; i < 20; ++i) {
+    snprintf(name, sizeof name, "chg/f%02d", i);
+    WriteFile(name, "");
+  }
+  __wasi_fd_t chg = Open(DIR_FD, "chg", __WASI_OFLAGS_DIRECTORY, __WASI_RIGHTS_FD_READDIR, &e);
+  __wasi_dircookie_t cookie = 0;
+  int calls = 0;
+  int seen = 0;
+  uint8_t small[48];
+  for (; calls < 1000; ++calls) {
+    __wasi_size_t got = 0;
+    if (__wasi_fd_readdir(chg, small, sizeof small, cookie, &got) != 0) break;
+    __wasi_dirent_t d;
+    if (got < sizeof d) break;
+    memcpy(&d, small, sizeof d);
+    cookie = d.d_next;
+    ++seen;
+    snprintf(name, sizeof name, "chg/f%02d", calls % 20);
+    (void)__wasi_path_unlink_file(DIR_FD, name);
+    snprintf(name, sizeof name, "chg/g%03d", calls);
+    WriteFile(name, "");
+  }
+  printf("readdir changing: %s\n", calls < 1000 && seen >= 2 ? "terminated" : "LOOPING");
   // Times the host reads back after the run (nothing touches t.txt after this).
   WriteFile("t.txt", "t");
   Show("set times t.txt", __wasi_path_filestat_set_times(

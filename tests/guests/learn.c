@@ -1,7 +1,8 @@
 // The learn-mode round trip (tests/policy/learn_roundtrip_test.cc): reads
 // /data/in/a.txt, writes its text to /data/out/b.txt, prints what it did.
 // With the argument "secret" it also tries /data/in/secret/key (a deny-rule
-// target) and "escape" tries /data/in/../../etc/passwd.
+// target) and "escape" tries /data/in/../../etc/passwd; "spin" (first)
+// loops forever.
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,11 @@ static void TryRead(const char* what, const char* path) {
 }
 
 int main(int argc, char** argv) {
+  // "spin": never end (timeout and kill tests).
+  if (argc > 1 && strcmp(argv[1], "spin") == 0) {
+    for (volatile unsigned i = 0;; ++i) {
+    }
+  }
   char text[256] = {0};
   FILE* in = fopen("/data/in/a.txt", "r");
   if (in == NULL) {

@@ -86,7 +86,7 @@ TEST(AuditLogEndings, CompleteForExitTrapAndTimeout) {
   const std::vector<Ending> endings = {
       {"exit", CAPSA_GUESTS_DIR "/hello.wasm", {}, 0},
       {"trap", CAPSA_GUESTS_DIR "/trap.wasm", {}, kExitTrap},
-      {"timeout", CAPSA_GUESTS_DIR "/runaway.wasm", {"--timeout", "0.3"}, kExitTimeout},
+      {"timeout", CAPSA_GUESTS_DIR "/learn.wasm", {"--timeout", "0.3"}, kExitTimeout},
   };
   for (const Ending& e : endings) {
     SCOPED_TRACE(e.name);
@@ -94,6 +94,7 @@ TEST(AuditLogEndings, CompleteForExitTrapAndTimeout) {
     std::vector<std::string> args = {"run", "--dir", dir.path() + "::/data", "--audit-log", log};
     args.insert(args.end(), e.flags.begin(), e.flags.end());
     args.push_back(e.module);
+    if (e.name == "timeout") args.push_back("spin");
     testing::ProcessResult r = Capsa(args);
     EXPECT_EQ(r.exit_status, e.status) << r.err;
     ExpectCompleteLog(Lines(log), e.name);
@@ -111,7 +112,8 @@ RunRequest Request(const std::string& dir, const std::string& module) {
 
 TEST(AuditLogEndings, CompleteWhenTheWorkerIsKilled) {
   TempDir dir;
-  RunRequest request = Request(dir.path(), CAPSA_GUESTS_DIR "/runaway.wasm");
+  RunRequest request = Request(dir.path(), CAPSA_GUESTS_DIR "/learn.wasm");
+  request.policy.args.push_back("spin");
   RunHooks hooks = ProductionHooks();
   hooks.on_started = [](pid_t worker, pid_t) {
     usleep(100 * 1000);
@@ -174,7 +176,9 @@ TEST(LearnMode, RoundTripGrantsStrictlyLessWithSameOutput) {
   std::set<std::pair<std::string, std::string>> grants2;  // (guest, mode)
   for (const json& j : Lines(log2)) {
     if (j["event"] == "denial") ++denials;
-    if (j["event"] == "grant") grants2.insert({j["guest_path"], j["mode"]});
+    if (j["event"] == "grant") {
+      grants2.insert({j["guest_path"].get<std::string>(), j["mode"].get<std::string>()});
+    }
   }
   EXPECT_EQ(denials, 0u);
   // Strictly less: /unused dropped, /data narrowed to /data/in (ro) and /data/out (rw).
