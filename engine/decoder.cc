@@ -200,6 +200,12 @@ Result<void> DecodeExportSection(BinaryReader& r, Module& m) {
 }
 
 Result<void> DecodeCustomSection(BinaryReader& r, size_t end, Module& m) {
+  // Len32 bounds a length from before its own LEB128 (the spec's wording for
+  // vector counts depends on it), so a section may claim up to 5 bytes past
+  // the binary; a custom section's payload is never read, so check it here
+  // (fuzzing found the name section read past the buffer).
+  if (end > r.bytes().size())
+    return r.Fail(r.pos(), "length out of bounds");
   Result<std::string> name = r.Name();
   if (!name.ok())
     return name.take_error();
