@@ -48,7 +48,7 @@ Handle* BrokerSession::Lookup(wire::Op op, wasi::Fd fd, wasi::Rights needed,
   if (!h->Has(needed)) {
     // Name the object as the guest knows it: the handle's guest path (a
     // preopen's name, or the path a derived handle was opened by) + `guest_path`.
-    *error = Deny(op, JoinHostPath(h->guest_path, guest_path),
+    *error = Deny(op, JoinGuestPath(h->guest_path, guest_path),
                   JoinHostPath(h->host_path, guest_path), h->rights_base, needed,
                   wasi::Errno::kNotcapable,
                   "fd " + std::to_string(fd) + " lacks " +
@@ -67,7 +67,7 @@ wasi::Errno BrokerSession::CheckDenyRules(wire::Op op, const Handle& dir, std::s
   if (!rule && resolved_fd >= 0) rule = denies_.MatchResolved(resolved_fd, resolved_name);
   if (!rule) return wasi::Errno::kSuccess;
   const std::string label = denies_.Label(*rule);
-  return Deny(op, JoinHostPath(dir.guest_path, path), JoinHostPath(dir.host_path, path),
+  return Deny(op, JoinGuestPath(dir.guest_path, path), JoinHostPath(dir.host_path, path),
               dir.rights_base, needed, wasi::Errno::kAcces, "refused by the policy rule " + label,
               label);
 }

@@ -69,7 +69,7 @@ Errno BrokerSession::PathOpen(const wire::Request& r, ReplyBody* out) {
     status = OpenBeneath(parent->fd.get(), path, ro_flags, kCreateFileMode, &fd);
   }
   if (status.refusal != PathRefusal::kNone) {
-    return Deny(r.op, JoinHostPath(parent->guest_path, path), std::move(host_path),
+    return Deny(r.op, JoinGuestPath(parent->guest_path, path), std::move(host_path),
                 parent->rights_base, needed, status.error, PathRefusalReason(status.refusal));
   }
   if (!status.ok()) return status.error;
@@ -93,7 +93,7 @@ Errno BrokerSession::PathOpen(const wire::Request& r, ReplyBody* out) {
                       ? child.base & (rights::kDirRead | rights::kDirWrite)
                       : child.base;
   h.rights_inheriting = child.inheriting;
-  h.guest_path = JoinHostPath(parent->guest_path, path);
+  h.guest_path = JoinGuestPath(parent->guest_path, path);
   h.host_path = host_path;
   h.origin = HandleOrigin::kDerived;
   policy::DerivedEvent event{wire::OpName(r.op), h.guest_path, host_path, 0, h.rights_base,
@@ -122,7 +122,7 @@ Errno BrokerSession::PathFilestatGet(const wire::Request& r, ReplyBody* out) {
   UniqueFd fd;
   const PathStatus status = OpenBeneath(dir->fd.get(), path, flags, 0, &fd);
   if (status.refusal != PathRefusal::kNone) {
-    return Deny(r.op, JoinHostPath(dir->guest_path, path), JoinHostPath(dir->host_path, path),
+    return Deny(r.op, JoinGuestPath(dir->guest_path, path), JoinHostPath(dir->host_path, path),
                 dir->rights_base, right::kPathFilestatGet, status.error,
                 PathRefusalReason(status.refusal));
   }
@@ -150,7 +150,7 @@ Errno BrokerSession::PathEntryOp(const wire::Request& r) {
   ParentEntry entry;
   const PathStatus status = OpenParentBeneath(dir->fd.get(), path, &entry);
   if (status.refusal != PathRefusal::kNone) {
-    return Deny(r.op, JoinHostPath(dir->guest_path, path), JoinHostPath(dir->host_path, path),
+    return Deny(r.op, JoinGuestPath(dir->guest_path, path), JoinHostPath(dir->host_path, path),
                 dir->rights_base, needed, status.error, PathRefusalReason(status.refusal));
   }
   if (!status.ok()) return status.error;

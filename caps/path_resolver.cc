@@ -175,4 +175,9 @@ std::string JoinHostPath(std::string_view base, std::string_view relative) {
   return out;
 }
 
+std::string JoinGuestPath(std::string_view base, std::string_view relative) {
+  if (!relative.empty() && relative.front() == '/') return std::string(relative);
+  return JoinHostPath(base, relative);
+}
+
 }  // namespace capsa::caps

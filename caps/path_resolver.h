@@ -99,4 +99,9 @@ PathStatus OpenParentBeneath(int dir_fd, std::string_view path, ParentEntry* out
 // Host path for logs: base + "/" + relative (no filesystem access).
 std::string JoinHostPath(std::string_view base, std::string_view relative);
 
+// The path a guest named, for logs: `relative` beneath the handle's guest path,
+// or `relative` itself when the guest wrote an absolute path (which is refused;
+// "/data//etc/passwd" would misstate what it asked for).
+std::string JoinGuestPath(std::string_view base, std::string_view relative);
+
 }  // namespace capsa::caps

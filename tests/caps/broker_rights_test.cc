@@ -62,7 +62,7 @@ TEST(BrokerRights, ReadOnlyPreopenRefusesEveryMutation) {
   const auto denials = h.sink().denials();
   ASSERT_EQ(denials.size(), 5u);
   EXPECT_EQ(denials[0].rights_needed, r::kPathOpen | r::kPathCreateFile);
-  EXPECT_EQ(denials[0].guest_path, "new");
+  EXPECT_EQ(denials[0].guest_path, "/sandbox/new");
   EXPECT_EQ(denials[0].host_path, h.tree().Path("sandbox/new"));
   EXPECT_EQ(denials[1].rights_needed, r::kPathOpen | r::kPathFilestatSetSize);
   EXPECT_EQ(denials[2].operation, "path_create_directory");
