@@ -65,6 +65,11 @@ wasi::Errno BrokerSession::CheckDenyRules(wire::Op op, const Handle& dir, std::s
   if (denies_.empty()) return wasi::Errno::kSuccess;
   std::optional<size_t> rule = denies_.MatchLexical(dir.guest_path, path);
   if (!rule && resolved_fd >= 0) rule = denies_.MatchResolved(resolved_fd, resolved_name);
+  // Moving or linking an ancestor of a denied path would carry the denied
+  // subtree to a name no rule covers.
+  if (!rule && (op == wire::Op::kPathRename || op == wire::Op::kPathLink)) {
+    rule = denies_.MatchBeneathLexical(dir.guest_path, path);
+  }
   if (!rule) return wasi::Errno::kSuccess;
   const std::string label = denies_.Label(*rule);
   return Deny(op, JoinGuestPath(dir.guest_path, path), JoinHostPath(dir.host_path, path),

@@ -90,10 +90,12 @@ Errno BrokerSession::ResolveEntry(wire::Op op, wasi::Fd fd, std::string_view pat
   *host_path = JoinHostPath(dir->host_path, path);
   const PathStatus status = OpenParentBeneath(dir->fd.get(), path, entry);
   if (status.refusal != PathRefusal::kNone) {
-    return Deny(op, path, *host_path, dir->rights_base, needed, status.error,
-                PathRefusalReason(status.refusal));
+    return Deny(op, JoinGuestPath(dir->guest_path, path), *host_path, dir->rights_base, needed,
+                status.error, PathRefusalReason(status.refusal));
   }
-  return status.error;
+  if (!status.ok()) return status.error;
+  // Deny rules cover every side of a two-path operation (deny beats allow).
+  return CheckDenyRules(op, *dir, path, needed, entry->dir(), entry->name);
 }
 
 Errno BrokerSession::FdReaddir(const wire::Request& r, ReplyBody* out) {
@@ -167,6 +169,10 @@ Errno BrokerSession::PathFilestatSetTimes(const wire::Request& r) {
                 right::kPathFilestatSetTimes, status.error, PathRefusalReason(status.refusal));
   }
   if (!status.ok()) return status.error;
+  if (Errno e = CheckDenyRules(r.op, *dir, path, right::kPathFilestatSetTimes, fd.get());
+      e != Errno::kSuccess) {
+    return e;
+  }
   const std::string proc = "/proc/self/fd/" + std::to_string(fd.get());
   struct stat st;
   const bool is_link = fstat(fd.get(), &st) == 0 && S_ISLNK(st.st_mode);

@@ -1,5 +1,6 @@
 #include "caps/deny_rules.h"
 
+#include <fnmatch.h>
 #include <limits.h>
 #include <unistd.h>
 
@@ -37,6 +38,42 @@ std::optional<size_t> DenyRules::MatchLexical(std::string_view dir_guest_path,
   // A path that climbs out is refused by the resolver as an escape.
   if (!guest) return std::nullopt;
   return policy::MatchDenyRule(rules_, *guest);
+}
+
+namespace {
+
+std::vector<std::string_view> Components(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > start) out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<size_t> DenyRules::MatchBeneathLexical(std::string_view dir_guest_path,
+                                                     std::string_view path) const {
+  if (rules_.empty()) return std::nullopt;
+  std::optional<std::string> guest = policy::NormalizeGuestPathLexically(Join(dir_guest_path, path));
+  if (!guest) return std::nullopt;
+  const std::vector<std::string_view> have = Components(*guest);
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    const std::vector<std::string_view> want = Components(rules_[i].pattern);
+    if (want.size() <= have.size()) continue;  // not strictly beneath
+    bool prefix = true;
+    for (size_t c = 0; c < have.size() && prefix; ++c) {
+      const std::string pattern(want[c]);
+      const std::string name(have[c]);
+      prefix = fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+    }
+    if (prefix) return i;
+  }
+  return std::nullopt;
 }
 
 std::optional<size_t> DenyRules::MatchResolved(int fd, std::string_view name) const {

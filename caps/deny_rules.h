@@ -41,6 +41,13 @@ class DenyRules {
   // parent directory of the entry), judged by where it really is.
   std::optional<size_t> MatchResolved(int fd, std::string_view name = "") const;
 
+  // The rule with a denied path strictly beneath `path` (looked up beneath a
+  // handle named `dir_guest_path`), judged lexically component by component.
+  // Renaming or linking such an ancestor would move the denied subtree to a
+  // name no rule covers, so the broker refuses it as the source of rename/link.
+  std::optional<size_t> MatchBeneathLexical(std::string_view dir_guest_path,
+                                            std::string_view path) const;
+
   // "deny[1] /data/secret/*"
   std::string Label(size_t index) const;
 

@@ -228,6 +228,46 @@ std::set<std::string> Flags(const std::string& text) {
 
 // The option list of `capsa --help`, `capsa run --help` and the tools' usage
 // equals the OPTIONS section of man/capsa.1; the sub-commands equal COMMANDS.
+// Deny beats allow for two-path operations too: the denied file cannot be
+// renamed or linked out of its subtree, and neither can an ancestor of it
+// (which would carry the subtree to a name no rule covers).
+TEST(DenyRules, RenameAndLinkCannotCarryDeniedPathsOut) {
+  TempDir dir;
+  const std::string srv = dir.path() + "/srv";
+  ASSERT_EQ(std::system(("mkdir -p " + srv + "/in/secret " + srv + "/out").c_str()), 0);
+  WriteFile(srv + "/in/secret/key", "k\n");
+  WriteFile(srv + "/in/plain", "p\n");
+  WriteFile(dir.path() + "/p.toml", "version = 1\n[[dir]]\nhost = \"" + srv +
+                                        "\"\nguest = \"/data\"\nmode = \"rw\"\n"
+                                        "[[deny]]\npath = \"/data/in/secret\"\n");
+  const std::string guest = CAPSA_GUESTS_DIR "/move_probe.wasm";
+  const std::string policy = dir.path() + "/p.toml";
+  struct Attack {
+    std::string op, from, to;
+  };
+  const std::vector<Attack> attacks = {
+      {"rename", "/data/in/secret/key", "/data/out/key"},
+      {"link", "/data/in/secret/key", "/data/out/key"},
+      {"rename", "/data/in", "/data/moved"},
+      {"rename", "/data/in/secret", "/data/out/s"},
+      {"rename", "/data/out", "/data/in/secret/x"},
+  };
+  for (const Attack& a : attacks) {
+    testing::ProcessResult r = Capsa({"run", "--policy", policy, guest, a.op, a.from, a.to});
+    EXPECT_EQ(r.exit_status, 1) << a.op << " " << a.from << " " << a.to << ": " << r.out << r.err;
+    EXPECT_EQ(r.out, a.op + " EACCES\n") << a.from << " -> " << a.to;
+    EXPECT_NE(r.err.find("deny[0] /data/in/secret"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(ReadFile(srv + "/in/secret/key"), "k\n");
+  EXPECT_FALSE(std::ifstream(srv + "/out/key").good());
+  EXPECT_FALSE(std::ifstream(srv + "/moved/secret/key").good());
+  // A rename that touches no denied path still works.
+  testing::ProcessResult ok =
+      Capsa({"run", "--policy", policy, guest, "rename", "/data/in/plain", "/data/out/plain"});
+  EXPECT_EQ(ok.exit_status, 0) << ok.err;
+  EXPECT_EQ(ReadFile(srv + "/out/plain"), "p\n");
+}
+
 TEST(ManPage, OptionsAndCommandsMatchHelp) {
   std::set<std::string> help;
   for (const auto& args : std::vector<std::vector<std::string>>{
