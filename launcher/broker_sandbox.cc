@@ -11,17 +11,15 @@
 #include <cstring>
 #include <memory>
 
+#include "launcher/seccomp_filter.h"
+
 namespace capsa::launcher {
 namespace {
 
-struct FilterDeleter {
-  void operator()(void* ctx) const { seccomp_release(ctx); }
-};
-using FilterPtr = std::unique_ptr<void, FilterDeleter>;
+using FilterPtr = SeccompFilterPtr;
 
 Error SeccompError(const std::string& what, int rc) {
-  return MakeError(ErrorCode::kInternal,
-                   "broker seccomp: " + what + ": " + strerrordesc_np(-rc));
+  return launcher::SeccompError("broker", what, rc);
 }
 
 // Denied outright; see broker_sandbox.h for the classes.
@@ -80,19 +78,7 @@ Result<FilterPtr> BuildBrokerFilter() {
 
 Result<std::string> BrokerFilterPfc() {
   TRY_ASSIGN(FilterPtr ctx, BuildBrokerFilter());
-  int fd = memfd_create("capsa-broker-pfc", MFD_CLOEXEC);
-  if (fd < 0) return MakeError(ErrorCode::kIo, "memfd_create for the filter export failed");
-  const int rc = seccomp_export_pfc(ctx.get(), fd);
-  std::string text;
-  if (rc == 0) {
-    char buf[4096];
-    ssize_t n;
-    lseek(fd, 0, SEEK_SET);
-    while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  if (rc != 0) return SeccompError("exporting the filter", rc);
-  return text;
+  return ExportFilterPfc(ctx.get());
 }
 
 Result<BrokerSandboxReport> LockDownBroker(const std::vector<LandlockTree>& trees) {

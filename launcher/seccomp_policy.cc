@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "launcher/forensics.h"
+#include "launcher/seccomp_filter.h"
 
 #if !defined(__x86_64__)
 #error "the worker's seccomp policy (fstat emulation registers) is written for x86-64"
@@ -23,14 +24,10 @@
 namespace capsa::launcher {
 namespace {
 
-struct FilterDeleter {
-  void operator()(void* ctx) const { seccomp_release(ctx); }
-};
-using FilterPtr = std::unique_ptr<void, FilterDeleter>;
+using FilterPtr = SeccompFilterPtr;
 
-Error SeccompError(const char* what, int rc) {
-  return MakeError(ErrorCode::kInternal,
-                   std::string("seccomp: ") + what + ": " + strerrordesc_np(-rc));
+Error SeccompError(const std::string& what, int rc) {
+  return launcher::SeccompError("worker", what, rc);
 }
 
 // One allowlist entry: syscall, action, and up to three argument conditions
@@ -201,20 +198,7 @@ void HandleSigsys(int, siginfo_t* info, void* context) {
 
 Result<std::string> WorkerFilterPfc(const WorkerSyscallSpec& spec) {
   TRY_ASSIGN(FilterPtr ctx, BuildFilter(spec));
-  // libseccomp 2.5 exports only to an fd.
-  int fd = memfd_create("capsa-seccomp-pfc", MFD_CLOEXEC);
-  if (fd < 0) return MakeError(ErrorCode::kIo, "memfd_create for the filter export failed");
-  int rc = seccomp_export_pfc(ctx.get(), fd);
-  std::string text;
-  if (rc == 0) {
-    char buf[4096];
-    ssize_t n;
-    lseek(fd, 0, SEEK_SET);
-    while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  if (rc != 0) return SeccompError("exporting the filter", rc);
-  return text;
+  return ExportFilterPfc(ctx.get());
 }
 
 Result<void> InstallWorkerFilter(const WorkerSyscallSpec& spec) {
