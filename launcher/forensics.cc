@@ -1,6 +1,7 @@
 #include "launcher/forensics.h"
 
 #include <capstone/capstone.h>
+#include <dlfcn.h>
 #include <linux/audit.h>
 #include <seccomp.h>
 
@@ -24,6 +25,34 @@ std::string Clean(const char* s) {
   return out;
 }
 
+// Capstone is loaded on first use, not linked: its 77,000 relocations cost
+// every `capsa` start about half its time (measured with perf), and only a
+// violation report needs it. Null if the library is missing; the report then
+// says so and keeps the byte scan.
+struct CapstoneApi {
+  decltype(&cs_open) open;
+  decltype(&cs_option) option;
+  decltype(&cs_disasm) disasm;
+  decltype(&cs_free) free;
+  decltype(&cs_close) close;
+};
+
+const CapstoneApi* Capstone() {
+  static const CapstoneApi* api = []() -> const CapstoneApi* {
+    void* lib = dlopen(CAPSA_CAPSTONE_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) return nullptr;
+    static CapstoneApi loaded{
+        reinterpret_cast<decltype(&cs_open)>(dlsym(lib, "cs_open")),
+        reinterpret_cast<decltype(&cs_option)>(dlsym(lib, "cs_option")),
+        reinterpret_cast<decltype(&cs_disasm)>(dlsym(lib, "cs_disasm")),
+        reinterpret_cast<decltype(&cs_free)>(dlsym(lib, "cs_free")),
+        reinterpret_cast<decltype(&cs_close)>(dlsym(lib, "cs_close"))};
+    const bool complete = loaded.open && loaded.option && loaded.disasm && loaded.free && loaded.close;
+    return complete ? &loaded : nullptr;
+  }();
+  return api;
+}
+
 // Disassembles `code` (loaded at `addr`) and returns up to `before`
 // instructions ending at `ip` plus `after` following ones. The window may
 // start mid-instruction, so the sweep starts at the first offset whose
@@ -31,13 +60,15 @@ std::string Clean(const char* s) {
 std::vector<std::string> Disassemble(const std::vector<uint8_t>& code, uint64_t addr, uint64_t ip,
                                      bool x86_64) {
   std::vector<std::string> lines;
+  const CapstoneApi* cs = Capstone();
+  if (cs == nullptr) return {"  (no disassembly: " CAPSA_CAPSTONE_SONAME " could not be loaded)"};
   csh handle;
-  if (cs_open(CS_ARCH_X86, x86_64 ? CS_MODE_64 : CS_MODE_32, &handle) != CS_ERR_OK) return lines;
-  cs_option(handle, CS_OPT_SKIPDATA, CS_OPT_ON);
+  if (cs->open(CS_ARCH_X86, x86_64 ? CS_MODE_64 : CS_MODE_32, &handle) != CS_ERR_OK) return lines;
+  cs->option(handle, CS_OPT_SKIPDATA, CS_OPT_ON);
   const uint64_t end = addr + code.size();
   for (uint64_t start = addr; start < ip && start < addr + 16 && ip <= end; ++start) {
     cs_insn* insn = nullptr;
-    const size_t n = cs_disasm(handle, code.data() + (start - addr), end - start, start, 0, &insn);
+    const size_t n = cs->disasm(handle, code.data() + (start - addr), end - start, start, 0, &insn);
     size_t at_ip = n;
     for (size_t i = 0; i < n; ++i) {
       if (insn[i].address + insn[i].size == ip) at_ip = i;
@@ -51,12 +82,12 @@ std::vector<std::string> Disassemble(const std::vector<uint8_t>& code, uint64_t 
         if (insn[i].op_str[0] != '\0') line += " " + Clean(insn[i].op_str);
         lines.push_back(std::move(line));
       }
-      cs_free(insn, n);
+      cs->free(insn, n);
       break;
     }
-    if (n > 0) cs_free(insn, n);
+    if (n > 0) cs->free(insn, n);
   }
-  cs_close(&handle);
+  cs->close(&handle);
   return lines;
 }
 

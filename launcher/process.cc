@@ -12,7 +12,7 @@
 
 namespace capsa::launcher {
 
-Result<Child> ForkChild(const std::function<int()>& body) {
+Result<Child> ForkChild(const char* name, const std::function<int()>& body) {
   const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
@@ -20,6 +20,7 @@ Result<Child> ForkChild(const std::function<int()>& body) {
   }
   if (pid == 0) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);
+    prctl(PR_SET_NAME, name);  // ps and perf tell the three processes apart
     _exit(body());
   }
   Child child;

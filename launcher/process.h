@@ -22,7 +22,8 @@ struct Child {
 // Forks a child that runs `body` and _exits with its return value. The child
 // gets PR_SET_PDEATHSIG(SIGKILL), so it never outlives the launcher (the
 // race with an early launcher death is closed by re-checking getppid()).
-Result<Child> ForkChild(const std::function<int()>& body);
+// `name` (at most 15 bytes) becomes the child's comm: "capsa-broker", "capsa-worker".
+Result<Child> ForkChild(const char* name, const std::function<int()>& body);
 
 // How a child ended.
 struct ChildEnd {

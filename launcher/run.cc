@@ -208,7 +208,7 @@ int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
   config.events = &events;
   config.max_output_bytes = request.policy.limits.max_output_bytes.value_or(0);
 
-  Result<Child> broker = ForkChild([&]() {
+  Result<Child> broker = ForkChild("capsa-broker", [&]() {
     p.sockets.second.Reset();
     p.report.first.Reset();
     p.forensics.first.Reset();
@@ -219,7 +219,7 @@ int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
     PrintLine(stderr_fd, broker.error().message);
     return kExitUsage;
   }
-  Result<Child> worker = ForkChild([&]() {
+  Result<Child> worker = ForkChild("capsa-worker", [&]() {
     return WorkerMain(p.sockets.second.get(), p.memfd.get(), p.forensics.second.get(),
                       request.policy.limits, hooks.worker);
   });

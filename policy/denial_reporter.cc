@@ -86,7 +86,8 @@ std::string StderrDenialReporter::CauseKey(const DenialEvent& e) const {
 std::string StderrDenialReporter::Explain(const DenialEvent& e) const {
   // Without a path (fd_write on an fd the guest got elsewhere) the WASI
   // function names what was tried better than a dangling verb.
-  std::string line = "denied " + (e.guest_path.empty() ? Printable(e.operation) : Verb(e));
+  std::string line = "denied ";
+  line += e.guest_path.empty() ? Printable(e.operation) : Verb(e);
   if (!e.guest_path.empty()) {
     line += " " + Printable(e.guest_path);
     if (!e.host_path.empty()) line += " (host " + Printable(e.host_path) + ")";
