@@ -93,15 +93,14 @@ std::string DescribeTrap(const engine::Trap& trap) {
 
 int RunGuest(const WorkerContext& ctx) {
   caps::BrokerClient client(ctx.socket_fd);
-  if (!client.Hello().ok()) return kWorkerStatusBrokerLost;
-  Result<std::vector<uint8_t>> bytes = client.FetchModule();
-  if (!bytes.ok()) return kWorkerStatusBrokerLost;
-
+  // Decode, validate and translate before the first round trip: the broker
+  // may still be locking itself down.
   // Loop-header fuel checks are compiled in only when a fuel limit is set.
   engine::LoadOptions load_options;
   load_options.fuel_metering = ctx.limits.fuel.has_value();
-  auto module = engine::LoadModule(bytes.value(), load_options);
+  auto module = engine::LoadModule(ctx.module, load_options);
   if (!module.ok()) return Reject(client, module.error().message);
+  if (!client.Hello().ok()) return kWorkerStatusBrokerLost;
 
   engine::Linker linker;
   wasi::DefineWasiImports(linker, client);

@@ -204,10 +204,19 @@ int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
   if (stdio.in == policy::StdioMode::kNull) config.stdin_fd = dev_null.get();
   if (stdio.out == policy::StdioMode::kNull) config.stdout_fd = dev_null.get();
   if (stdio.err == policy::StdioMode::kNull) config.stderr_fd = dev_null.get();
-  config.module_bytes = std::move(p.module_bytes);
   config.events = &events;
   config.max_output_bytes = request.policy.limits.max_output_bytes.value_or(0);
 
+  // The worker first: its path to the first guest instruction (lockdown,
+  // decode, translate) is the longer one, and it overlaps the broker's.
+  Result<Child> worker = ForkChild("capsa-worker", [&]() {
+    return WorkerMain(p.sockets.second.get(), p.memfd.get(), p.forensics.second.get(),
+                      request.policy.limits, p.module_bytes, hooks.worker);
+  });
+  if (!worker.ok()) {
+    PrintLine(stderr_fd, worker.error().message);
+    return kExitUsage;
+  }
   Result<Child> broker = ForkChild("capsa-broker", [&]() {
     p.sockets.second.Reset();
     p.report.first.Reset();
@@ -216,17 +225,9 @@ int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
     return BrokerMain(std::move(config), p.trees, p.report.second.get(), hooks.broker);
   });
   if (!broker.ok()) {
+    KillChild(worker.value());
+    TryReap(worker.value());
     PrintLine(stderr_fd, broker.error().message);
-    return kExitUsage;
-  }
-  Result<Child> worker = ForkChild("capsa-worker", [&]() {
-    return WorkerMain(p.sockets.second.get(), p.memfd.get(), p.forensics.second.get(),
-                      request.policy.limits, hooks.worker);
-  });
-  if (!worker.ok()) {
-    KillChild(broker.value());
-    TryReap(broker.value());
-    PrintLine(stderr_fd, worker.error().message);
     return kExitUsage;
   }
   // The children hold their own copies; the launcher keeps only the report's
@@ -237,6 +238,7 @@ int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
   p.report.second.Reset();
   p.forensics.second.Reset();
   p.preopen_fds.clear();
+  std::vector<uint8_t>().swap(p.module_bytes);  // the worker has its own copy
 
   if (hooks.on_started) hooks.on_started(worker->pid, broker->pid);
   const RunEnds ends = Supervise(worker.value(), broker.value(), request.policy.limits.timeout);

@@ -88,7 +88,7 @@ LockdownReport LockDownWorker(const WorkerLockdownSpec& spec) {
 }
 
 int WorkerMain(int socket_fd, int memfd, int forensics_fd, const policy::Limits& limits,
-               const WorkerPayload& payload) {
+               std::span<const uint8_t> module, const WorkerPayload& payload) {
   WorkerLockdownSpec spec;
   spec.socket_fd = socket_fd;
   spec.memfd = memfd;
@@ -98,6 +98,7 @@ int WorkerMain(int socket_fd, int memfd, int forensics_fd, const policy::Limits&
   if (LockDownWorker(spec).failed != LockdownStage::kDone) return kWorkerStatusLockdownFailed;
   WorkerContext ctx;
   ctx.limits = limits;
+  ctx.module = module;
   return payload(ctx);
 }
 

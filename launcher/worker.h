@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 
 #include "policy/policy.h"
 
@@ -50,6 +51,10 @@ struct WorkerContext {
   int memfd = kWorkerMemfd;
   int forensics_fd = kWorkerForensicsFd;
   policy::Limits limits;
+  // The module, inherited from the launcher through fork: no socket round
+  // trip, and decoding overlaps the broker's own lockdown. Untrusted bytes,
+  // touched only here, after lockdown (DESIGN.md, "Data path").
+  std::span<const uint8_t> module;
 };
 
 // Runs after lockdown; returns the worker's exit status (above).
@@ -95,6 +100,6 @@ LockdownReport LockDownWorker(const WorkerLockdownSpec& spec);
 // The body of the forked worker: lockdown, then the payload. Returns the
 // exit status for _exit.
 int WorkerMain(int socket_fd, int memfd, int forensics_fd, const policy::Limits& limits,
-               const WorkerPayload& payload);
+               std::span<const uint8_t> module, const WorkerPayload& payload);
 
 }  // namespace capsa::launcher
