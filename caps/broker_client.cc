@@ -19,9 +19,26 @@ Errno BrokerClient::Break() {
   return Errno::kIo;
 }
 
+// Ops that never change what a guest fd names, nor a handle's rights or fd
+// flags (see fdstat_cache_). Everything else empties the cache first.
+bool BrokerClient::KeepsFdStats(Op op) {
+  switch (op) {
+    case Op::kFdWrite: case Op::kFdRead: case Op::kFdPwrite: case Op::kFdPread:
+    case Op::kFdSeek: case Op::kFdTell: case Op::kFdFdstatGet: case Op::kFdFilestatGet:
+    case Op::kFdPrestatGet: case Op::kFdPrestatDirName: case Op::kFdReaddir:
+    case Op::kPathOpen:  // a new handle takes a free number, never a cached one
+    case Op::kPathFilestatGet: case Op::kClockTimeGet: case Op::kClockResGet:
+    case Op::kRandomGet:
+      return true;
+    default:
+      return false;
+  }
+}
+
 Errno BrokerClient::Call(Op op, const void* body, size_t body_size, const void* trailer,
                          size_t trailer_size) {
   if (state_ != ChannelState::kOk) return Errno::kIo;
+  if (!KeepsFdStats(op)) fdstat_cached_ = 0;
   const wire::RequestHeader header{static_cast<uint32_t>(op),
                                    static_cast<uint32_t>(sizeof(wire::RequestHeader) +
                                                          body_size + trailer_size)};
@@ -152,6 +169,12 @@ Errno BrokerClient::FdTell(wasi::Fd fd, wasi::FileSize* offset) {
 }
 
 Errno BrokerClient::FdFdstatGet(wasi::Fd fd, wasi::FdStat* stat) {
+  for (size_t i = 0; i < fdstat_cached_; ++i) {
+    if (fdstat_cache_[i].fd == fd && state_ == ChannelState::kOk) {
+      *stat = fdstat_cache_[i].stat;
+      return Errno::kSuccess;
+    }
+  }
   const Errno e = FdOnly(Op::kFdFdstatGet, fd);
   if (e != Errno::kSuccess) return e;
   const auto r = ReplyAs<wire::FdStatResult>();
@@ -159,6 +182,16 @@ Errno BrokerClient::FdFdstatGet(wasi::Fd fd, wasi::FdStat* stat) {
                         ? static_cast<wasi::FileType>(r.filetype)
                         : wasi::FileType::kUnknown;
   *stat = wasi::FdStat{type, r.flags, r.rights_base, r.rights_inheriting};
+  if (type == wasi::FileType::kDirectory) {
+    size_t slot = fdstat_cached_;
+    if (slot == fdstat_cache_.size()) {
+      slot = fdstat_next_;
+      fdstat_next_ = (fdstat_next_ + 1) % fdstat_cache_.size();
+    } else {
+      ++fdstat_cached_;
+    }
+    fdstat_cache_[slot] = CachedFdStat{fd, *stat};
+  }
   return e;
 }
 
@@ -287,44 +320,16 @@ Errno BrokerClient::FdFilestatSetTimes(wasi::Fd fd, wasi::Timestamp atim, wasi::
   return Call(Op::kFdFilestatSetTimes, &args, sizeof(args));
 }
 
-Errno BrokerClient::FdReaddir(wasi::Fd fd, wasi::DirCookie cookie, wasi::Size max_bytes,
-                              std::vector<wasi::DirEntry>* entries) {
-  constexpr size_t kHeader = 24;
-  size_t packed = 0;
-  entries->clear();
-  for (;;) {
-    const uint32_t want = static_cast<uint32_t>(std::min<size_t>(max_bytes - packed,
-                                                                 wire::kMaxTextBytes));
-    const wire::ReaddirArgs args{fd, want, cookie};
-    const Errno e = Call(Op::kFdReaddir, &args, sizeof(args));
-    if (e != Errno::kSuccess) return e;
-    const auto result = ReplyAs<wire::ReaddirResult>();
-    const std::string_view text = ReplyText(sizeof(wire::ReaddirResult));
-    size_t at = 0;
-    while (at + kHeader <= text.size()) {
-      wasi::DirEntry entry;
-      uint64_t next = 0;
-      uint64_t ino = 0;
-      uint32_t name_len = 0;
-      std::memcpy(&next, text.data() + at, 8);
-      std::memcpy(&ino, text.data() + at + 8, 8);
-      std::memcpy(&name_len, text.data() + at + 16, 4);
-      const uint8_t type = static_cast<uint8_t>(text[at + 20]);
-      if (name_len > text.size() - at - kHeader) return Break();
-      entry.next = next;
-      entry.ino = ino;
-      entry.type = type <= static_cast<uint8_t>(wasi::FileType::kSymbolicLink)
-                       ? static_cast<wasi::FileType>(type) : wasi::FileType::kUnknown;
-      entry.name.assign(text.data() + at + kHeader, name_len);
-      at += kHeader + name_len;
-      packed += kHeader + name_len;
-      cookie = next;
-      entries->push_back(std::move(entry));
-    }
-    if (at != text.size()) return Break();
-    // A reply with no entry and no end would loop forever: treat it as the end.
-    if (result.eof != 0 || text.empty() || packed >= max_bytes) return Errno::kSuccess;
-  }
+// One round trip: the broker packs the entries into guest memory itself.
+Errno BrokerClient::FdReaddir(wasi::Fd fd, wasi::DirCookie cookie, wasi::IoVec buf,
+                              wasi::Size* bufused) {
+  const wire::ReaddirArgs args{fd, buf.offset, buf.length, 0, cookie};
+  const Errno e = Call(Op::kFdReaddir, &args, sizeof(args));
+  if (e != Errno::kSuccess) return e;
+  const uint32_t used = ReplyAs<wire::SizeResult>().size;
+  if (used > buf.length) return Break();  // more than was asked: not our broker
+  *bufused = used;
+  return e;
 }
 
 Errno BrokerClient::FdRenumber(wasi::Fd from, wasi::Fd to) {

@@ -50,7 +50,8 @@ class BrokerClient final : public wasi::WasiHost {
 
   ChannelState state() const { return state_; }
 
-  // WasiHost (engine/wasi/wasi_host.h): each is one round trip.
+  // WasiHost (engine/wasi/wasi_host.h): each is one round trip, except
+  // fd_fdstat_get of a directory answered from fdstat_cache_ (below).
   const std::vector<std::string>& Args() override { return args_; }
   const std::vector<std::string>& Environ() override { return env_; }
   wasi::Errno FdWrite(wasi::Fd fd, std::span<const wasi::IoVec> iovs,
@@ -91,9 +92,9 @@ class BrokerClient final : public wasi::WasiHost {
   wasi::Errno FdFilestatSetSize(wasi::Fd fd, wasi::FileSize size) override;
   wasi::Errno FdFilestatSetTimes(wasi::Fd fd, wasi::Timestamp atim, wasi::Timestamp mtim,
                                  wasi::FstFlags flags) override;
-  // Several round trips when max_bytes needs more than one reply (<= 4 KiB each).
-  wasi::Errno FdReaddir(wasi::Fd fd, wasi::DirCookie cookie, wasi::Size max_bytes,
-                        std::vector<wasi::DirEntry>* entries) override;
+  // The broker writes the packed entries into guest memory; one round trip.
+  wasi::Errno FdReaddir(wasi::Fd fd, wasi::DirCookie cookie, wasi::IoVec buf,
+                        wasi::Size* bufused) override;
   wasi::Errno FdRenumber(wasi::Fd from, wasi::Fd to) override;
   wasi::Errno PathFilestatSetTimes(wasi::Fd dir_fd, wasi::LookupFlags flags,
                                    std::string_view path, wasi::Timestamp atim,
@@ -139,6 +140,24 @@ class BrokerClient final : public wasi::WasiHost {
   std::string_view ReplyText(size_t result_size) const;
   Result<std::string> FetchBlob(wire::Op op, uint64_t limit);
   wasi::Errno Break();
+
+  // fd_fdstat_get answers for directory handles, remembered from the broker's
+  // own earlier answer. wasi-libc's open() asks it of the directory before
+  // every path_open, so this saves one round trip in three per open + close.
+  // Sound because only this worker's requests change what a guest fd names or
+  // a handle's rights and flags, and a directory's open file description is
+  // held by the broker alone (no other process can flip its flags). Call()
+  // forgets everything before any op not in KeepsFdStats (fd_close,
+  // fd_renumber, fd_fdstat_set_*, ...). Only successes are kept, so every
+  // refusal (and its denial event) still comes from the broker.
+  struct CachedFdStat {
+    wasi::Fd fd = 0;
+    wasi::FdStat stat{};
+  };
+  static bool KeepsFdStats(wire::Op op);
+  std::array<CachedFdStat, 4> fdstat_cache_{};
+  size_t fdstat_cached_ = 0;  // valid entries at the front of fdstat_cache_
+  size_t fdstat_next_ = 0;    // slot the next entry replaces once the cache is full
 
   int socket_fd_;
   ChannelState state_ = ChannelState::kOk;

@@ -11,7 +11,11 @@
 // Decisions (wasmtime's behaviour on Linux unless said otherwise):
 // - fd_readdir cookies are the kernel's d_off positions (getdents64 on a fresh
 //   descriptor of the directory, lseek to the cookie), so a cookie stays valid
-//   across calls and across concurrent changes; "." and ".." are listed.
+//   across calls and across concurrent changes; "." and ".." are listed. The
+//   entries are packed straight into guest memory through the broker's own
+//   mapping (no copy through the reply), the last one cut at buf_len as
+//   wasmtime does: bufused == buf_len means "call again from the last whole
+//   entry's cookie", bufused < buf_len means the directory ended.
 // - path_link with symlink_follow is EINVAL (wasmtime): following the final
 //   symlink in linkat() would not stay beneath the handle.
 // - path_symlink refuses an absolute target (ENOTCAPABLE, logged): it could
@@ -27,6 +31,8 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstring>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -41,8 +47,6 @@ namespace right = wasi::right;
 using wasi::Errno;
 
 namespace {
-
-constexpr size_t kDirentHeader = 24;
 
 wasi::FileType FromDType(int dir_fd, const char* name, unsigned char d_type) {
   switch (d_type) {
@@ -59,10 +63,6 @@ wasi::FileType FromDType(int dir_fd, const char* name, unsigned char d_type) {
   if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return wasi::FileType::kUnknown;
   return (st.st_mode & S_IFMT) == S_IFSOCK ? wasi::FileType::kSocketStream
                                             : FileTypeOf(-1, st.st_mode);
-}
-
-void PutLe(std::string* out, uint64_t value, size_t bytes) {
-  for (size_t i = 0; i < bytes; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
 }
 
 timespec TimeSpec(wasi::Timestamp t, bool set, bool now) {
@@ -104,46 +104,41 @@ Errno BrokerSession::FdReaddir(const wire::Request& r, ReplyBody* out) {
   Handle* h = Lookup(r.op, a.fd, right::kFdReaddir, "", &error);
   if (h == nullptr) return error;
   if (h->type != wasi::FileType::kDirectory) return Errno::kNotdir;
-  wire::ReaddirResult result{0, 0};
-  if (a.cookie > static_cast<uint64_t>(LLONG_MAX)) {  // no d_off is that large: past the end
-    result.eof = 1;
-    out->Set(result);
+  // The buffer is checked against the memory size the broker observes, like
+  // fd_read's iovecs; the entries are then written straight into it.
+  uint8_t* base = memory_.Access(a.buf, a.buf_len);
+  if (base == nullptr) {
+    return Deny(r.op, "", h->host_path, h->rights_base, right::kFdReaddir, Errno::kFault,
+                "readdir buffer [" + std::to_string(a.buf) + ", +" + std::to_string(a.buf_len) +
+                    ") lies outside the linear memory (" +
+                    std::to_string(memory_.mapped_bytes()) + " bytes observed)");
+  }
+  const std::span<uint8_t> buf(base, a.buf_len);
+  size_t used = 0;
+  // No d_off is above LLONG_MAX: such a cookie is past the end.
+  if (buf.empty() || a.cookie > static_cast<uint64_t>(LLONG_MAX)) {
+    out->Set(wire::SizeResult{0, 0});
     return Errno::kSuccess;
   }
   // A private descriptor: its position is ours alone, and the handle may be O_PATH.
   UniqueFd dir(openat(h->fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir.valid()) return ErrnoFromHost(errno);
   if (lseek(dir.get(), static_cast<off_t>(a.cookie), SEEK_SET) < 0) return ErrnoFromHost(errno);
-  const size_t want = std::min<size_t>(a.max_bytes, wire::kMaxTextBytes);
-  alignas(8) char buffer[8192];
-  std::string& text = out->text;
-  for (;;) {
-    const long n = getdents64(dir.get(), buffer, sizeof(buffer));
+  alignas(8) char entries[8192];
+  for (bool room = true; room;) {
+    const long n = getdents64(dir.get(), entries, sizeof(entries));
     if (n < 0) return ErrnoFromHost(errno);
-    if (n == 0) {
-      result.eof = 1;
-      break;
-    }
-    bool full = false;
-    for (long at = 0; at < n;) {
-      const auto* d = reinterpret_cast<const dirent64*>(buffer + at);
+    if (n == 0) break;  // the end: used < buf.size() tells the guest so
+    for (long at = 0; at < n && room;) {
+      const auto* d = reinterpret_cast<const dirent64*>(entries + at);
       at += d->d_reclen;
-      const size_t name_len = strnlen(d->d_name, NAME_MAX + 1);
-      if (text.size() >= want || text.size() + kDirentHeader + name_len > wire::kMaxTextBytes) {
-        full = true;
-        break;
-      }
-      PutLe(&text, static_cast<uint64_t>(d->d_off), 8);
-      PutLe(&text, d->d_ino, 8);
-      PutLe(&text, name_len, 4);
-      PutLe(&text, static_cast<uint8_t>(FromDType(dir.get(), d->d_name, d->d_type)), 1);
-      text.append(3, '\0');
-      text.append(d->d_name, name_len);
+      const wasi::DirEntryView entry{static_cast<uint64_t>(d->d_off), d->d_ino,
+                                     FromDType(dir.get(), d->d_name, d->d_type),
+                                     std::string_view(d->d_name, strnlen(d->d_name, NAME_MAX + 1))};
+      room = wasi::PackDirent(buf, &used, entry);
     }
-    if (full) break;
   }
-  result.length = static_cast<uint32_t>(text.size());
-  out->Set(result);
+  out->Set(wire::SizeResult{static_cast<uint32_t>(used), 0});
   return Errno::kSuccess;
 }
 

@@ -107,6 +107,12 @@ ResolverKind ResolverKindFromEnvironment() {
 void SetThreadResolver(ResolverKind kind) { thread_resolver = kind; }
 ResolverKind ThreadResolver() { return thread_resolver; }
 
+ResolverKind EffectiveResolver() {
+  if (thread_resolver != ResolverKind::kAuto) return thread_resolver;
+  return openat2_missing.load(std::memory_order_relaxed) ? ResolverKind::kWalk
+                                                         : ResolverKind::kOpenat2;
+}
+
 const char* PathRefusalReason(PathRefusal refusal) {
   switch (refusal) {
     case PathRefusal::kNone: return "";

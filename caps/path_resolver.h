@@ -69,6 +69,10 @@ ResolverKind ResolverKindFromEnvironment();
 // BrokerConfig::resolver when it starts.
 void SetThreadResolver(ResolverKind kind);
 ResolverKind ThreadResolver();
+// The resolver OpenBeneath uses on this thread now: kOpenat2 or kWalk, never
+// kAuto (kAuto reads as kWalk once openat2 has answered ENOSYS in this
+// process). For diagnostics and tests.
+ResolverKind EffectiveResolver();
 
 // Syntax checks done before any syscall (pure).
 PathStatus CheckGuestPath(std::string_view path);

@@ -64,8 +64,7 @@ constexpr std::array<OpSpec, kLastRequestOp> kSpecs = {{
     WithText(sizeof(TextArgs), offsetof(TextArgs, length), 0),  // kUnsupported
     NoReply(sizeof(ExitArgs), Trailer::kNone, kNoCount),     // kReportExit
     NoReply(sizeof(TextArgs), Trailer::kText, offsetof(TextArgs, length)),  // kReportTrap
-    {sizeof(ReaddirArgs), Trailer::kNone, kNoCount, sizeof(ReaddirResult), Trailer::kText,
-     ReplyKind::kFixed},                                     // kFdReaddir
+    Fixed(sizeof(ReaddirArgs), sizeof(SizeResult)),          // kFdReaddir
     Fixed(sizeof(RenumberArgs), 0),                          // kFdRenumber
     Fixed(sizeof(SetRightsArgs), 0),                         // kFdFdstatSetRights
     Fixed(sizeof(SetSizeArgs), 0),                           // kFdFilestatSetSize
@@ -122,7 +121,7 @@ bool UnusedFieldsZero(const Request& r) {
     case Op::kReportExit:
       return r.As<ExitArgs>().pad == 0;
     case Op::kFdReaddir:
-      return true;
+      return r.As<ReaddirArgs>().pad == 0;
     case Op::kFdFdstatSetRights:
       return r.As<SetRightsArgs>().pad == 0;
     case Op::kFdFilestatSetSize:

@@ -4,9 +4,14 @@
 //   request  = RequestHeader{op, length} + the op's fixed body
 //              + optional trailer: path/name bytes (<= 4096) or IoVec[] (<= 1024)
 //   reply    = ReplyHeader{op, length, errno} + the op's fixed result body
-//              + optional trailer (fd_prestat_dir_name: the name bytes)
+//              + optional trailer (fd_prestat_dir_name, path_readlink: the text;
+//              poll_oneoff: the events)
 //   blob     = Hello and FetchModule reply {total size}, then ChunkHeader +
 //              <= 64 KiB of bytes per message until total is reached
+//
+// Payload bytes never travel here: fd_read/fd_write/pread/pwrite, sock_recv/
+// sock_send, random_get and fd_readdir name guest-memory ranges, and the broker
+// moves the bytes between the real fd and its own mapping of the linear memory.
 //
 // `length` is the whole message in bytes and must equal what was received.
 // Bodies are plain little-endian structs with explicit, zero padding; every
@@ -71,8 +76,10 @@ struct ClockArgs { uint32_t id; uint32_t pad; uint64_t precision; };  // res_get
 struct RangeArgs { uint32_t offset; uint32_t length; };               // random_get
 struct TextArgs { uint32_t length; uint32_t pad; };                   // unsupported, trap; text follows
 struct ExitArgs { uint32_t code; uint32_t pad; };
-// fd_readdir: up to max_bytes of packed entries starting at cookie.
-struct ReaddirArgs { uint32_t fd; uint32_t max_bytes; uint64_t cookie; };
+// fd_readdir: the broker packs the entries from `cookie` on straight into
+// guest memory [buf, buf + buf_len) through its own mapping (checked against
+// the size it observes, as fd_read's iovecs) and replies SizeResult = bufused.
+struct ReaddirArgs { uint32_t fd; uint32_t buf; uint32_t buf_len; uint32_t pad; uint64_t cookie; };
 struct RenumberArgs { uint32_t from; uint32_t to; };
 struct SetRightsArgs { uint32_t fd; uint32_t pad; uint64_t rights_base; uint64_t rights_inheriting; };
 struct SetSizeArgs { uint32_t fd; uint32_t pad; uint64_t size; };
@@ -117,9 +124,6 @@ struct FileStatResult {
   uint64_t nlink; uint64_t size; uint64_t atim; uint64_t mtim; uint64_t ctim;
 };
 struct EmptyResult {};
-// fd_readdir: `length` bytes of packed dirents (24-byte header + name, the
-// guest layout) follow; eof = 1 when the directory ended within them.
-struct ReaddirResult { uint32_t length; uint32_t eof; };
 // poll_oneoff: `length` bytes = count PollEvent follow.
 struct PollEvent {
   uint64_t userdata; uint64_t nbytes; uint16_t error; uint8_t type; uint8_t pad;
@@ -135,6 +139,7 @@ static_assert(sizeof(FdStatResult) == 24 && sizeof(FileStatResult) == 64);
 static_assert(sizeof(wasi::IoVec) == 8);
 static_assert(sizeof(TimesArgs) == 32 && sizeof(TwoPathArgs) == 24 && sizeof(PollSub) == 40);
 static_assert(sizeof(PollEvent) == 24 && sizeof(FdRangeArgs) == 24);
+static_assert(sizeof(ReaddirArgs) == 24);
 
 inline FileStatResult ToWire(const wasi::FileStat& s) {
   FileStatResult w{};

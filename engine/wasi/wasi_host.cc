@@ -19,7 +19,7 @@ Errno WasiHost::FdFilestatSetSize(Fd, FileSize) {
 Errno WasiHost::FdFilestatSetTimes(Fd, Timestamp, Timestamp, FstFlags) {
   return Unsupported("fd_filestat_set_times");
 }
-Errno WasiHost::FdReaddir(Fd, DirCookie, Size, std::vector<DirEntry>*) {
+Errno WasiHost::FdReaddir(Fd, DirCookie, IoVec, Size*) {
   return Unsupported("fd_readdir");
 }
 Errno WasiHost::FdRenumber(Fd, Fd) {

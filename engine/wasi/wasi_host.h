@@ -79,10 +79,11 @@ class WasiHost {
   virtual Errno FdFdstatSetRights(Fd fd, Rights rights_base, Rights rights_inheriting);
   virtual Errno FdFilestatSetSize(Fd fd, FileSize size);
   virtual Errno FdFilestatSetTimes(Fd fd, Timestamp atim, Timestamp mtim, FstFlags flags);
-  // Returns entries starting at `cookie` (0 = the first), at least enough to
-  // fill `max_bytes` of packed dirents unless the directory ends first. The
-  // WASI layer packs them into the guest buffer (truncating the last one).
-  virtual Errno FdReaddir(Fd fd, DirCookie cookie, Size max_bytes, std::vector<DirEntry>* entries);
+  // Packs the entries from `cookie` on (0 = the first) into the guest range
+  // `buf` (PackDirent in wasi_types.h: the last one cut at buf.length) and sets
+  // *bufused <= buf.length; less than buf.length means the directory ended.
+  // The host writes guest memory itself (the broker through its own mapping).
+  virtual Errno FdReaddir(Fd fd, DirCookie cookie, IoVec buf, Size* bufused);
   virtual Errno FdRenumber(Fd from, Fd to);
   virtual Errno PathFilestatSetTimes(Fd dir_fd, LookupFlags flags, std::string_view path,
                                      Timestamp atim, Timestamp mtim, FstFlags fst_flags);

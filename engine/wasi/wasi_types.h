@@ -3,8 +3,11 @@
 // Shared by the engine's guest-side WASI layer and by the broker (caps/).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 
 namespace capsa::wasi {
 
@@ -173,15 +176,22 @@ struct Event {
   EventRwFlags flags = 0;  // kFdRead / kFdWrite
 };
 
-// One fd_readdir entry before packing: a 24-byte dirent header (d_next u64 @0,
-// d_ino u64 @8, d_namlen u32 @16, d_type u8 @20) followed by the name bytes
-// (no NUL). The guest-side layer does the packing.
-struct DirEntry {
+// One fd_readdir entry in the guest layout: a 24-byte dirent header (d_next
+// u64 @0, d_ino u64 @8, d_namlen u32 @16, d_type u8 @20, 3 zero bytes)
+// followed by the name bytes (no NUL).
+struct DirEntryView {
   DirCookie next = 0;
   Inode ino = 0;
   FileType type = FileType::kUnknown;
-  std::string name;
+  std::string_view name;
 };
+
+// Appends `entry` to buf at *used and advances *used. What does not fit is cut
+// off at buf.size(), header or name alike (wasmtime's rule): the buffer is then
+// full, *used == buf.size(), and the guest resumes from the previous entry's
+// cookie. Returns false when the entry was cut (or nothing fit): stop packing.
+// Pure; `buf` may be shared memory another process writes (it is only written).
+bool PackDirent(std::span<uint8_t> buf, size_t* used, const DirEntryView& entry);
 
 inline constexpr uint32_t kSubscriptionSize = 48;
 inline constexpr uint32_t kEventSize = 32;

@@ -149,5 +149,43 @@ TEST(BrokerRights, BadFdsAreDeniedAndLogged) {
   EXPECT_EQ(h.Finish().kind, WorkerOutcome::Kind::kExit);
 }
 
+// BrokerClient answers fd_fdstat_get of a directory from its cache; every op
+// that can change a handle (set_rights, renumber, close) must make the next
+// answer the broker's again.
+TEST(BrokerRights, CachedDirectoryFdstatFollowsChanges) {
+  BrokerHarness h;
+  ASSERT_EQ(h.client().PathCreateDirectory(kSandbox, "a"), Errno::kSuccess);
+  ASSERT_EQ(h.client().PathCreateDirectory(kSandbox, "b"), Errno::kSuccess);
+  const wasi::Rights asked = r::kPathOpen | r::kFdReaddir | r::kPathCreateFile;
+  wasi::Fd a = 0, b = 0;
+  ASSERT_EQ(h.Open(kSandbox, "a", wasi::oflag::kDirectory, asked, &a), Errno::kSuccess);
+  ASSERT_EQ(h.Open(kSandbox, "b", wasi::oflag::kDirectory, asked, &b), Errno::kSuccess);
+  wasi::FdStat first{}, again{};
+  ASSERT_EQ(h.client().FdFdstatGet(a, &first), Errno::kSuccess);
+  ASSERT_EQ(h.client().FdFdstatGet(a, &again), Errno::kSuccess);
+  EXPECT_EQ(first.filetype, wasi::FileType::kDirectory);
+  EXPECT_EQ(again.rights_base, first.rights_base);
+  EXPECT_TRUE(first.rights_base & r::kPathCreateFile);
+
+  ASSERT_EQ(h.client().FdFdstatSetRights(a, first.rights_base & ~r::kPathCreateFile,
+                                         first.rights_inheriting),
+            Errno::kSuccess);
+  wasi::FdStat dropped{};
+  ASSERT_EQ(h.client().FdFdstatGet(a, &dropped), Errno::kSuccess);
+  EXPECT_EQ(dropped.rights_base, first.rights_base & ~r::kPathCreateFile);
+
+  wasi::FdStat st{};
+  ASSERT_EQ(h.client().FdFdstatGet(b, &st), Errno::kSuccess);  // b cached with create_file
+  ASSERT_EQ(h.client().FdRenumber(a, b), Errno::kSuccess);
+  ASSERT_EQ(h.client().FdFdstatGet(b, &st), Errno::kSuccess);
+  EXPECT_EQ(st.rights_base, dropped.rights_base);
+  EXPECT_EQ(h.client().FdFdstatGet(a, &st), Errno::kBadf);
+  ASSERT_EQ(h.client().FdClose(b), Errno::kSuccess);
+  EXPECT_EQ(h.client().FdFdstatGet(b, &st), Errno::kBadf);
+  // Both EBADFs came from the broker, which logged them as denials.
+  EXPECT_EQ(h.sink().denials().size(), 2u);
+  EXPECT_EQ(h.Finish().kind, WorkerOutcome::Kind::kExit);
+}
+
 }  // namespace
 }  // namespace capsa::caps

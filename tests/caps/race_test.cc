@@ -4,8 +4,12 @@
 // outside secret (compared by inode via fd_filestat_get, i.e. an fstat of the
 // broker's real fd). EAGAIN is retried. Attempts per test: CAPSA_RACE_ATTEMPTS
 // (default 5,000; `ctest -L race` runs 100,000, see tests/caps/CMakeLists.txt).
+// The exchange races also run a naive resolver (plain openat, written here)
+// on the same paths in the same loop and assert that it escapes: proof that
+// the attack is live on this machine, so "0 escapes" for capsa means something.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -15,6 +19,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <string>
+#include <vector>
 #include <thread>
 
 #include "tests/caps/broker_harness.h"
@@ -27,6 +33,8 @@ using wasi::Errno;
 namespace r = wasi::right;
 constexpr wasi::Fd kSandbox = 3;
 constexpr int kMaxEagainRetries = 100;
+constexpr long kMaxExtraControl = 2'000'000;
+using Paths = std::vector<std::string>;
 
 // The rename race: sandbox/a/b/c/c/.../c (kDepth c's) and the path
 // a/b/c/.../c/../../.../../../secret, which climbs back over every c, then b
@@ -60,7 +68,32 @@ int Attempts() {
 
 struct Tally {
   int attempts = 0, opened = 0, refused = 0, other = 0, eagain = 0, escapes = 0;
+  // The naive control (Control::kNaiveOpenat): its attempts and escapes.
+  long control_attempts = 0, control_escapes = 0;
 };
+
+// kNaiveOpenat: after each broker open, the same path is opened by a naive
+// resolver written here (plain openat from the preopen's directory, no
+// RESOLVE_BENEATH, no walk) under the same host mutations, to show the attack
+// really reaches the outside on this machine.
+enum class Control : uint8_t { kNone, kNaiveOpenat };
+
+void PinThisThread(int cpu) {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  sched_setaffinity(0, sizeof(one), &one);  // best effort: an unpinned race still runs
+}
+
+// The naive resolver's verdict: did openat from `root_fd` land on the secret?
+bool NaiveOpenEscapes(int root_fd, const std::string& path, uint64_t secret_ino) {
+  const int fd = openat(root_fd, path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  const bool escaped = fstat(fd, &st) == 0 && st.st_ino == secret_ino;
+  close(fd);
+  return escaped;
+}
 
 class Race : public ::testing::TestWithParam<ResolverKind> {
  protected:
@@ -78,20 +111,44 @@ class Race : public ::testing::TestWithParam<ResolverKind> {
   }
   void TearDown() override { spdlog::set_level(saved_level_); }
 
-  // Runs `mutate` in a loop on a host thread while opening `path` Attempts()
-  // times; returns the tally and prints it.
-  Tally Hammer(const std::string& path, const std::function<void()>& mutate, const char* name) {
+  // Runs `mutate` in a loop on a host thread while opening `paths` (in turn)
+  // Attempts() times; returns the tally and prints it. With a control, the
+  // naive resolver opens the same path after each broker open; if it has not
+  // escaped by the end (a scheduler that kept both threads on one core), it
+  // goes on alone, still racing the host thread, until it does or
+  // kMaxExtraControl attempts / 60 s pass, so the test's `control_escapes > 0`
+  // is about the attack, not about luck.
+  Tally Hammer(const Paths& paths, const std::function<void()>& mutate,
+               const char* name, Control control = Control::kNone) {
     std::atomic<bool> stop{false};
     std::atomic<long> mutations{0};
+    // An attacker keeps the mutating thread on its own CPU: the opening side
+    // (this thread; the broker thread is free) on the first allowed CPU, the
+    // host thread on the second. Without it a busy scheduler may time-share
+    // both on one core, and a lookup is then rarely interrupted mid-walk.
+    cpu_set_t saved;
+    CPU_ZERO(&saved);
+    std::vector<int> cpus;
+    if (sched_getaffinity(0, sizeof(saved), &saved) == 0) {
+      for (int c = 0; c < CPU_SETSIZE; ++c) {
+        if (CPU_ISSET(c, &saved)) cpus.push_back(c);
+      }
+    }
+    const bool pin = cpus.size() >= 2;
+    if (pin) PinThisThread(cpus[0]);
     std::thread host([&] {
+      if (pin) PinThisThread(cpus[1]);
       while (!stop.load(std::memory_order_relaxed)) {
         mutate();
         mutations.fetch_add(1, std::memory_order_relaxed);
       }
     });
+    const int naive_root = open(P("sandbox").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    EXPECT_GE(naive_root, 0);
     Tally t;
     const auto start = std::chrono::steady_clock::now();
     for (t.attempts = 0; t.attempts < Attempts(); ++t.attempts) {
+      const std::string& path = paths[t.attempts % paths.size()];
       wasi::Fd fd = 0;
       Errno e = Errno::kAgain;
       for (int retry = 0; retry < kMaxEagainRetries && e == Errno::kAgain; ++retry) {
@@ -109,15 +166,35 @@ class Race : public ::testing::TestWithParam<ResolverKind> {
       } else {
         ++t.other;
       }
+      if (control == Control::kNaiveOpenat) {
+        ++t.control_attempts;
+        t.control_escapes += NaiveOpenEscapes(naive_root, path, secret_ino_);
+      }
+    }
+    const long in_loop = t.control_attempts;
+    const auto control_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (long i = 0; control == Control::kNaiveOpenat && t.control_escapes == 0 &&
+                     i < kMaxExtraControl && std::chrono::steady_clock::now() < control_deadline;
+         ++i) {
+      ++t.control_attempts;
+      t.control_escapes += NaiveOpenEscapes(naive_root, paths[i % paths.size()], secret_ino_);
     }
     stop = true;
     host.join();
+    if (pin) sched_setaffinity(0, sizeof(saved), &saved);
+    close(naive_root);
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("race %s [%s]: %d attempts, %d opened inside, %d refused, %d other errors, "
                 "%d EAGAIN retried, %ld host mutations, %d escapes, %.1f s\n",
                 name, ResolverKindName(GetParam()), t.attempts, t.opened, t.refused, t.other,
                 t.eagain, mutations.load(), t.escapes, secs);
+    if (control == Control::kNaiveOpenat) {
+      std::printf("race %s [naive openat control]: %ld escapes in %ld attempts (%ld in the "
+                  "shared loop, %ld alone after it)\n",
+                  name, t.control_escapes, t.control_attempts, in_loop,
+                  t.control_attempts - in_loop);
+    }
     // Every refusal is logged (the sink saw one denial per ENOTCAPABLE).
     EXPECT_EQ(h_.sink().denials().size(), static_cast<size_t>(t.refused));
     return t;
@@ -135,7 +212,7 @@ class Race : public ::testing::TestWithParam<ResolverKind> {
 TEST_P(Race, DirectoryRenamedOutAndBack) {
   MakeRenameTree(h_.tree());
   const std::string in = P("sandbox/a/b"), out = P("outside/x/b");
-  const Tally tally = Hammer(RenamePath(), [&] {
+  const Tally tally = Hammer(Paths{RenamePath()}, [&] {
     rename(in.c_str(), out.c_str());
     rename(out.c_str(), in.c_str());
   }, "rename-dir");
@@ -151,7 +228,7 @@ TEST_P(Race, FinalSymlinkSwapped) {
   ASSERT_EQ(symlink("file", P("sandbox/link").c_str()), 0);
   ASSERT_EQ(symlink("../outside/secret", P("sandbox/other").c_str()), 0);
   const std::string a = P("sandbox/link"), b = P("sandbox/other");
-  const Tally tally = Hammer("link", [&] {
+  const Tally tally = Hammer(Paths{"link"}, [&] {
     renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE);
   }, "swap-final-symlink");
   EXPECT_EQ(tally.escapes, 0);
@@ -160,19 +237,60 @@ TEST_P(Race, FinalSymlinkSwapped) {
   EXPECT_EQ(h_.Finish().kind, WorkerOutcome::Kind::kExit);
 }
 
-// sandbox/d (a directory holding a decoy "secret") is exchanged with
-// sandbox/d_out, a symlink to the absolute outside directory; the guest
-// opens "d/secret".
+// sandbox/d (a directory holding a decoy "secret" and c/) is exchanged with
+// sandbox/d_out, a symlink to the absolute outside directory (which has a c/
+// too); the guest opens "d/secret" and "d/c/../secret". The naive control
+// escapes whenever it meets the symlink; capsa's resolvers refuse it
+// (EXDEV from openat2, an absolute link in the walk).
 TEST_P(Race, DirectorySwappedWithSymlinkOut) {
   ASSERT_EQ(mkdir(P("sandbox/d").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir(P("sandbox/d/c").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir(P("outside/c").c_str(), 0755), 0);
   h_.tree().WriteFile("sandbox/d/secret", "decoy\n");
   ASSERT_EQ(symlink(P("outside").c_str(), P("sandbox/d_out").c_str()), 0);
   const std::string a = P("sandbox/d"), b = P("sandbox/d_out");
-  const Tally tally = Hammer("d/secret", [&] {
+  const Tally tally = Hammer(Paths{"d/secret", "d/c/../secret"}, [&] {
     renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE);
-  }, "swap-dir-symlink");
+  }, "swap-dir-symlink", Control::kNaiveOpenat);
   EXPECT_EQ(tally.escapes, 0);
   EXPECT_GT(tally.opened, 0);
+  EXPECT_GT(tally.refused, 0);
+  EXPECT_GT(tally.control_escapes, 0) << "the attack never worked: the test proves nothing";
+  EXPECT_EQ(h_.Finish().kind, WorkerOutcome::Kind::kExit);
+}
+
+// The ".." race that bites: sandbox/sub and outside/sub, two directories of
+// the same shape (sub/c/c/.../c, kDepth deep) in a common parent, are swapped
+// atomically with renameat2(RENAME_EXCHANGE) in a loop, so the tree is never
+// half-way (no ENOENT) and the directory the lookup is standing in keeps
+// moving between inside and outside. The guest climbs back out of sub with
+// "..": a resolver that hands ".." to the kernel after the directory it
+// entered as sandbox/sub moved to outside/sub climbs into outside/ and opens
+// outside/secret (never inside the preopen; sandbox/secret is the decoy it
+// must get instead). Plain openat escapes here (the control, asserted);
+// openat2 (RESOLVE_BENEATH: EAGAIN on a rename during "..", then EXDEV) and
+// the walk (".." pops its own stack of fds) must not.
+TEST_P(Race, DirectoryExchangedWithOutsideDirectory) {
+  for (const char* top : {"sandbox/sub", "outside/sub"}) {
+    std::string dir = P(top);
+    ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+    for (int i = 0; i < kDepth; ++i) {
+      dir += "/c";
+      ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+    }
+  }
+  h_.tree().WriteFile("sandbox/secret", "decoy\n");
+  std::string deep = "sub/";
+  for (int i = 0; i < kDepth; ++i) deep += "c/";
+  for (int i = 0; i < kDepth + 1; ++i) deep += "../";
+  deep += "secret";
+  const std::string a = P("sandbox/sub"), b = P("outside/sub");
+  const Tally tally = Hammer(Paths{deep, "sub/c/../../secret", "sub/../secret"}, [&] {
+    renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE);
+  }, "exchange-dir-outside", Control::kNaiveOpenat);
+  EXPECT_EQ(tally.escapes, 0);
+  EXPECT_GT(tally.opened, 0);
+  EXPECT_GT(tally.control_escapes, 0) << "the attack never worked: the test proves nothing";
   EXPECT_EQ(h_.Finish().kind, WorkerOutcome::Kind::kExit);
 }
 
@@ -186,11 +304,12 @@ INSTANTIATE_TEST_SUITE_P(Resolvers, Race,
 namespace capsa::caps {
 namespace {
 
-// Control: the same rename race against a plain openat (no resolver), to show
-// that the race above is real on this machine. Reported, not asserted: the
-// hit rate depends on scheduling (NOTES.md: 53-1,574 escapes in 200,000;
-// with this tree it has stayed at 0 in 100,000 here, so the symlink-swap
-// races are the sharper test of the two resolvers).
+// Control: the same rename race against a plain openat (no resolver).
+// Reported, not asserted: with two plain renames it has stayed at 0 escapes in
+// 100,000 here, so it proves little. The races that bite are the
+// RENAME_EXCHANGE ones above (DirectoryExchangedWithOutsideDirectory,
+// DirectorySwappedWithSymlinkOut), whose naive-openat control runs in the
+// same loop and is asserted to escape.
 TEST(RaceControl, PlainOpenatEscapesUnderTheRenameRace) {
   testing::TempTree t;
   MakeRenameTree(t);

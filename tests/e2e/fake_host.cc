@@ -329,13 +329,13 @@ Errno FakeHost::FdDatasync(Fd fd) {
 }
 
 // Cookies are entry indices in readdir order, "." and ".." included.
-Errno FakeHost::FdReaddir(Fd fd,
-                          wasi::DirCookie cookie,
-                          wasi::Size max_bytes,
-                          std::vector<wasi::DirEntry>* entries) {
+Errno FakeHost::FdReaddir(Fd fd, wasi::DirCookie cookie, wasi::IoVec buf, wasi::Size* bufused) {
   Entry* e = Find(fd);
   if (e == nullptr)
     return Errno::kBadf;
+  if (memory_ == nullptr || !memory_->InBounds(buf.offset, buf.length))
+    return Errno::kFault;
+  const std::span<uint8_t> out(memory_->data() + buf.offset, buf.length);
   const int dup_fd = openat(e->host_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dup_fd < 0)
     return LastErrno();
@@ -345,23 +345,22 @@ Errno FakeHost::FdReaddir(Fd fd,
     return LastErrno();
   }
   uint64_t index = 0;
-  uint64_t bytes = 0;
+  size_t used = 0;
   while (const dirent* d = readdir(dir)) {
     if (index++ < cookie)
       continue;
-    wasi::DirEntry entry{index, d->d_ino, wasi::FileType::kUnknown, d->d_name};
+    wasi::DirEntryView entry{index, d->d_ino, wasi::FileType::kUnknown, d->d_name};
     if (d->d_type == DT_DIR)
       entry.type = wasi::FileType::kDirectory;
     if (d->d_type == DT_REG)
       entry.type = wasi::FileType::kRegularFile;
     if (d->d_type == DT_LNK)
       entry.type = wasi::FileType::kSymbolicLink;
-    bytes += wasi::kDirentHeaderSize + entry.name.size();
-    entries->push_back(std::move(entry));
-    if (bytes >= max_bytes)
+    if (!wasi::PackDirent(out, &used, entry))
       break;
   }
   closedir(dir);
+  *bufused = static_cast<wasi::Size>(used);
   return Errno::kSuccess;
 }
 

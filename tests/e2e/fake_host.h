@@ -71,8 +71,8 @@ class FakeHost final : public wasi::WasiHost {
   wasi::Errno FdDatasync(wasi::Fd fd) override;
   wasi::Errno FdReaddir(wasi::Fd fd,
                         wasi::DirCookie cookie,
-                        wasi::Size max_bytes,
-                        std::vector<wasi::DirEntry>* entries) override;
+                        wasi::IoVec buf,
+                        wasi::Size* bufused) override;
 
   wasi::Errno PathOpen(wasi::Fd dir_fd,
                        wasi::LookupFlags dirflags,

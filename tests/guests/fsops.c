@@ -15,6 +15,7 @@ static const char* Name(__wasi_errno_t e) {
     case __WASI_ERRNO_BADF: return "EBADF";
     case __WASI_ERRNO_BUSY: return "EBUSY";
     case __WASI_ERRNO_EXIST: return "EEXIST";
+    case __WASI_ERRNO_FAULT: return "EFAULT";
     case __WASI_ERRNO_INVAL: return "EINVAL";
     case __WASI_ERRNO_ISDIR: return "EISDIR";
     case __WASI_ERRNO_LOOP: return "ELOOP";
@@ -98,6 +99,31 @@ static void ListDir(__wasi_fd_t fd, size_t buf_len) {
   printf(" (%s)\n", calls > 1 ? "resumed" : "one call");
 }
 
+// The broker writes the dirents into this memory itself: a buffer of any
+// length gets exactly the first buf_len bytes of the whole listing (the last
+// entry cut, wasmtime's rule), bufused == buf_len, and nothing past the buffer.
+static void CheckReaddirCut(__wasi_fd_t fd) {
+  uint8_t full[512];
+  uint8_t cut[sizeof full + 16];
+  __wasi_size_t full_used = 0;
+  if (__wasi_fd_readdir(fd, full, sizeof full, 0, &full_used) != 0 || full_used >= sizeof full) {
+    printf("readdir cut: no full listing\n");
+    return;
+  }
+  int bad = 0;
+  for (__wasi_size_t len = 0; len <= full_used + 8; ++len) {
+    memset(cut, 0xAA, sizeof cut);
+    __wasi_size_t used = 12345;
+    if (__wasi_fd_readdir(fd, cut, len, 0, &used) != 0) ++bad;
+    const __wasi_size_t want = len < full_used ? len : full_used;
+    if (used != want || memcmp(cut, full, want) != 0) ++bad;
+    for (size_t i = want; i < sizeof cut; ++i) bad += cut[i] != 0xAA;
+  }
+  printf("readdir cut: %s\n", bad == 0 ? "exact prefix at every length" : "WRONG");
+  __wasi_size_t used = 0;
+  Show("readdir past memory", __wasi_fd_readdir(fd, (uint8_t*)0xfffffff0u, 32, 0, &used));
+}
+
 static __wasi_timestamp_t Now(void) {
   __wasi_timestamp_t t = 0;
   (void)__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &t);
@@ -126,6 +152,7 @@ int main(void) {
   // Directory listings: one big call, and 40-byte buffers that need resuming.
   ListDir(DIR_FD, 512);
   ListDir(DIR_FD, 40);
+  CheckReaddirCut(DIR_FD);
 
   // File times set and read back.
   const __wasi_timestamp_t atim = 1000000000ull * 1000 + 5;

@@ -225,6 +225,20 @@ std::vector<uint8_t> PathMessage(Rng& rng, Op op) {
   return Build(op, &a, Bytes(path));
 }
 
+// fd_readdir: the broker writes the entries into guest memory [buf, +buf_len),
+// so the buffer gets the iovec edge cases; cookies include the kernel's d_off
+// range ends and values no directory has.
+std::vector<uint8_t> ReaddirMessage(Rng& rng) {
+  static constexpr uint64_t kCookies[] = {0, 1, 2, 3, 0x7fffffffffffffffull,
+                                          0x8000000000000000ull, ~0ull};
+  wire::ReaddirArgs a{};
+  a.fd = rng.OneIn(4) ? AnyFd(rng) : 3 + static_cast<uint32_t>(rng.Below(3));
+  a.buf = MemOffset(rng);
+  a.buf_len = rng.OneIn(2) ? static_cast<uint32_t>(rng.Below(120)) : MemLength(rng);
+  a.cookie = rng.OneIn(3) ? rng.Next() : Pick(rng, kCookies);
+  return Build(Op::kFdReaddir, &a, {});
+}
+
 std::string AnyText(Rng& rng) {
   std::string s(rng.OneIn(16) ? wire::kMaxTextBytes : rng.Below(40), 'x');
   for (char& c : s) c = static_cast<char>(rng.Next());
@@ -281,6 +295,7 @@ std::vector<uint8_t> ValidMessage(Rng& rng, bool allow_report) {
   // built from their OpSpec; the session-ending reports only when allowed.
   auto op = static_cast<Op>(wire::kFirstOp + rng.Below(wire::kLastRequestOp));
   if (!allow_report && (op == Op::kReportExit || op == Op::kReportTrap)) op = Op::kSchedYield;
+  if (op == Op::kFdReaddir) return ReaddirMessage(rng);
   if (static_cast<uint32_t>(op) > static_cast<uint32_t>(Op::kReportTrap) || rng.OneIn(16)) {
     return ShapedMessage(rng, op);
   }

@@ -14,7 +14,7 @@ OPS = ["hello", "fetch_module", "fd_write", "fd_read", "fd_pwrite", "fd_pread", 
        "fd_prestat_dir_name", "fd_filestat_get", "fd_sync", "fd_datasync", "path_open",
        "path_filestat_get", "path_create_directory", "path_remove_directory",
        "path_unlink_file", "clock_res_get", "clock_time_get", "random_get", "sched_yield",
-       "unsupported", "report_exit", "report_trap"]
+       "unsupported", "report_exit", "report_trap", "fd_readdir"]
 OP = {name: i + 1 for i, name in enumerate(OPS)}
 ALL = (1 << 30) - 1
 
@@ -54,6 +54,10 @@ def clock(op, cid, precision=0):
     return msg(op, struct.pack("<IIQ", cid, 0, precision))
 
 
+def readdir(fd, buf, buf_len, cookie=0):
+    return msg("fd_readdir", struct.pack("<IIIIQ", fd, buf, buf_len, 0, cookie))
+
+
 def exit_(code=0):
     return msg("report_exit", struct.pack("<II", code, 0))
 
@@ -86,6 +90,12 @@ SESSIONS = {
     "bad_ranges": [open_(4, "f"), io("fd_read", 5, [(65536, 1)]),
                    io("fd_write", 5, [(0xfffffff0, 0x20)]),
                    msg("random_get", struct.pack("<II", 0xffffffff, 0xffffffff)), exit_()],
+    # The broker writes dirents into guest memory: whole, cut at buf_len, out of bounds.
+    "readdir": [readdir(3, 0, 4096), readdir(3, 100, 30), readdir(3, 0, 0),
+                readdir(3, 0, 64, 2), readdir(3, 0, 64, 0xffffffffffffffff),
+                readdir(3, 65536 - 10, 30), readdir(3, 0xfffffff0, 0x20),
+                open_(4, "sub", oflags=2), readdir(5, 65000, 536), readdir(4, 0, 65536),
+                path("path_unlink_file", 4, "f"), readdir(4, 512, 100, 1), exit_()],
     "violation": [msg("sched_yield"), struct.pack("<II", 999, 8)],
 }
 
