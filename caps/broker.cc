@@ -125,12 +125,7 @@ WorkerOutcome BrokerSession::Run() {
       case wire::ReplyKind::kNone:
         return Report(request);
       case wire::ReplyKind::kBlob:
-        if (request.op == wire::Op::kHello) {
-          send_error = SendBlob(request.op, HelloBlob());
-        } else {
-          const auto& m = config_.module_bytes;
-          send_error = SendBlob(request.op, {reinterpret_cast<const char*>(m.data()), m.size()});
-        }
+        send_error = SendBlob(request.op, HelloBlob());  // Hello is the one blob op
         break;
       case wire::ReplyKind::kFixed: {
         ReplyBody result;
@@ -217,7 +212,7 @@ int BrokerSession::SendReply(wire::Op op, wasi::Errno error, const ReplyBody& re
 }
 
 int BrokerSession::SendBlob(wire::Op op, std::string_view bytes) {
-  const uint64_t limit = op == wire::Op::kHello ? wire::kMaxHelloBytes : wire::kMaxModuleBytes;
+  const uint64_t limit = wire::kMaxHelloBytes;
   ReplyBody start;
   start.Set(wire::U64Result{bytes.size()});
   if (bytes.size() > limit) {

@@ -56,7 +56,6 @@ struct BrokerConfig {
   std::vector<Preopen> preopens;  // guest fds 3, 4, ... in order
   std::vector<std::string> args;  // argv[0] first
   std::vector<std::string> env;   // "K=V"
-  std::vector<uint8_t> module_bytes;
   policy::EventSink* events = nullptr;  // not owned; may be null
   // Paths inside the preopens refused anyway (policy [[deny]]; caps/deny_rules.h).
   std::vector<policy::DenyRule> denies;

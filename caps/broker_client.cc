@@ -30,8 +30,21 @@ bool BrokerClient::KeepsFdStats(Op op) {
     case Op::kPathFilestatGet: case Op::kClockTimeGet: case Op::kClockResGet:
     case Op::kRandomGet:
       return true;
+    // These change only the fds they name, which their callers forget first.
+    case Op::kFdClose: case Op::kFdRenumber: case Op::kFdFdstatSetFlags:
+    case Op::kFdFdstatSetRights:
+      return true;
     default:
       return false;
+  }
+}
+
+void BrokerClient::ForgetFdStat(wasi::Fd fd) {
+  for (size_t i = 0; i < fdstat_cached_; ++i) {
+    if (fdstat_cache_[i].fd == fd) {
+      fdstat_cache_[i] = fdstat_cache_[--fdstat_cached_];
+      return;  // an fd is cached at most once
+    }
   }
 }
 
@@ -105,11 +118,6 @@ Result<void> BrokerClient::Hello() {
   return {};
 }
 
-Result<std::vector<uint8_t>> BrokerClient::FetchModule() {
-  TRY_ASSIGN(std::string blob, FetchBlob(Op::kFetchModule, wire::kMaxModuleBytes));
-  return std::vector<uint8_t>(blob.begin(), blob.end());
-}
-
 void BrokerClient::ReportExit(uint32_t code) {
   const wire::ExitArgs args{code, 0};
   (void)Call(Op::kReportExit, &args, sizeof(args));
@@ -150,7 +158,10 @@ Errno BrokerClient::FdOnly(Op op, wasi::Fd fd) {
   return Call(op, &args, sizeof(args));
 }
 
-Errno BrokerClient::FdClose(wasi::Fd fd) { return FdOnly(Op::kFdClose, fd); }
+Errno BrokerClient::FdClose(wasi::Fd fd) {
+  ForgetFdStat(fd);
+  return FdOnly(Op::kFdClose, fd);
+}
 Errno BrokerClient::FdSync(wasi::Fd fd) { return FdOnly(Op::kFdSync, fd); }
 Errno BrokerClient::FdDatasync(wasi::Fd fd) { return FdOnly(Op::kFdDatasync, fd); }
 
@@ -196,6 +207,7 @@ Errno BrokerClient::FdFdstatGet(wasi::Fd fd, wasi::FdStat* stat) {
 }
 
 Errno BrokerClient::FdFdstatSetFlags(wasi::Fd fd, wasi::FdFlags flags) {
+  ForgetFdStat(fd);
   const wire::SetFlagsArgs args{fd, flags, 0};
   return Call(Op::kFdFdstatSetFlags, &args, sizeof(args));
 }
@@ -305,6 +317,7 @@ Errno BrokerClient::FdAllocate(wasi::Fd fd, wasi::FileSize offset, wasi::FileSiz
 }
 
 Errno BrokerClient::FdFdstatSetRights(wasi::Fd fd, wasi::Rights base, wasi::Rights inheriting) {
+  ForgetFdStat(fd);
   const wire::SetRightsArgs args{fd, 0, base, inheriting};
   return Call(Op::kFdFdstatSetRights, &args, sizeof(args));
 }
@@ -333,6 +346,8 @@ Errno BrokerClient::FdReaddir(wasi::Fd fd, wasi::DirCookie cookie, wasi::IoVec b
 }
 
 Errno BrokerClient::FdRenumber(wasi::Fd from, wasi::Fd to) {
+  ForgetFdStat(from);
+  ForgetFdStat(to);
   const wire::RenumberArgs args{from, to};
   return Call(Op::kFdRenumber, &args, sizeof(args));
 }

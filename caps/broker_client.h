@@ -3,10 +3,10 @@
 //
 // Runs inside the seccomp-locked worker. Syscalls it makes: sendmsg and
 // recvmsg on the socket (EINTR retried), plus whatever the C++ heap needs
-// (brk, mmap, munmap, mremap) when Hello/FetchModule/FdPrestatDirName build
+// (brk, mmap, munmap, mremap) when Hello/FdPrestatDirName build
 // strings. No logging, no clocks, no other fds.
 //
-// Start-up order: Hello() (caches args and env), FetchModule(), run the
+// Start-up order: Hello() (caches args and env), run the
 // guest with this object as its WasiHost, then exactly one of ReportExit /
 // ReportTrap; the worker exits after it.
 //
@@ -41,9 +41,8 @@ class BrokerClient final : public wasi::WasiHost {
   // Does not take ownership of socket_fd.
   explicit BrokerClient(int socket_fd);
 
-  // Start-up: fetches and caches args and env; then the module bytes.
+  // Start-up: fetches and caches args and env.
   Result<void> Hello();
-  Result<std::vector<uint8_t>> FetchModule();
   // End of run: exactly one of these is sent (no reply), then the worker exits.
   void ReportExit(uint32_t code);
   void ReportTrap(std::string_view message);
@@ -146,15 +145,17 @@ class BrokerClient final : public wasi::WasiHost {
   // every path_open, so this saves one round trip in three per open + close.
   // Sound because only this worker's requests change what a guest fd names or
   // a handle's rights and flags, and a directory's open file description is
-  // held by the broker alone (no other process can flip its flags). Call()
-  // forgets everything before any op not in KeepsFdStats (fd_close,
-  // fd_renumber, fd_fdstat_set_*, ...). Only successes are kept, so every
+  // held by the broker alone (no other process can flip its flags).
+  // fd_close, fd_renumber and fd_fdstat_set_{flags,rights} forget the fds they
+  // name (ForgetFdStat) before they are sent; Call() forgets everything before
+  // any other op not in KeepsFdStats. Only successes are kept, so every
   // refusal (and its denial event) still comes from the broker.
   struct CachedFdStat {
     wasi::Fd fd = 0;
     wasi::FdStat stat{};
   };
   static bool KeepsFdStats(wire::Op op);
+  void ForgetFdStat(wasi::Fd fd);
   std::array<CachedFdStat, 4> fdstat_cache_{};
   size_t fdstat_cached_ = 0;  // valid entries at the front of fdstat_cache_
   size_t fdstat_next_ = 0;    // slot the next entry replaces once the cache is full

@@ -36,7 +36,7 @@ constexpr OpSpec TwoPaths() {
 // Indexed by op - kFirstOp.
 constexpr std::array<OpSpec, kLastRequestOp> kSpecs = {{
     Blob(),                                                  // kHello
-    Blob(),                                                  // kFetchModule
+    {},                                                      // kRetired2: refused
     WithIoVecs(sizeof(SizeResult)),                          // kFdWrite
     WithIoVecs(sizeof(SizeResult)),                          // kFdRead
     WithIoVecs(sizeof(SizeResult)),                          // kFdPwrite
@@ -166,7 +166,7 @@ bool UnusedFieldsZero(const Request& r) {
 
 const char* OpName(Op op) {
   static constexpr const char* kNames[] = {
-      "hello", "fetch_module", "fd_write", "fd_read", "fd_pwrite", "fd_pread", "fd_close",
+      "hello", "retired_2", "fd_write", "fd_read", "fd_pwrite", "fd_pread", "fd_close",
       "fd_seek", "fd_tell", "fd_fdstat_get", "fd_fdstat_set_flags", "fd_prestat_get",
       "fd_prestat_dir_name", "fd_filestat_get", "fd_sync", "fd_datasync", "path_open",
       "path_filestat_get", "path_create_directory", "path_remove_directory",
@@ -182,7 +182,9 @@ const char* OpName(Op op) {
 }
 
 const OpSpec* FindOpSpec(uint32_t op) {
-  if (op < kFirstOp || op > kLastRequestOp) return nullptr;
+  if (op < kFirstOp || op > kLastRequestOp || op == static_cast<uint32_t>(Op::kRetired2)) {
+    return nullptr;
+  }
   return &kSpecs[op - kFirstOp];
 }
 

@@ -6,7 +6,7 @@
 //   reply    = ReplyHeader{op, length, errno} + the op's fixed result body
 //              + optional trailer (fd_prestat_dir_name, path_readlink: the text;
 //              poll_oneoff: the events)
-//   blob     = Hello and FetchModule reply {total size}, then ChunkHeader +
+//   blob     = Hello's reply {total size}, then ChunkHeader +
 //              <= 64 KiB of bytes per message until total is reached
 //
 // Payload bytes never travel here: fd_read/fd_write/pread/pwrite, sock_recv/
@@ -36,7 +36,9 @@
 namespace capsa::caps::wire {
 
 enum class Op : uint32_t {
-  kHello = 1, kFetchModule, kFdWrite, kFdRead, kFdPwrite, kFdPread, kFdClose, kFdSeek,
+  // 2 was FetchModule: the worker now decodes the module it inherited through
+  // fork (launcher/worker.h). The number stays retired; the broker refuses it.
+  kHello = 1, kRetired2, kFdWrite, kFdRead, kFdPwrite, kFdPread, kFdClose, kFdSeek,
   kFdTell, kFdFdstatGet, kFdFdstatSetFlags, kFdPrestatGet, kFdPrestatDirName, kFdFilestatGet,
   kFdSync, kFdDatasync, kPathOpen, kPathFilestatGet, kPathCreateDirectory,
   kPathRemoveDirectory, kPathUnlinkFile, kClockResGet, kClockTimeGet, kRandomGet, kSchedYield,
@@ -57,7 +59,6 @@ inline constexpr size_t kMaxTextBytes = 4096;   // paths, names, trap messages
 inline constexpr size_t kMaxIoVecs = 1024;      // Linux IOV_MAX
 inline constexpr size_t kChunkBytes = 64 * 1024;
 inline constexpr uint64_t kMaxHelloBytes = 1 << 20;         // args + env
-inline constexpr uint64_t kMaxModuleBytes = 256ull << 20;   // module binary
 
 // ---- requests ----
 struct RequestHeader { uint32_t op; uint32_t length; };
@@ -157,7 +158,7 @@ inline wasi::FileStat FromWire(const FileStatResult& w) {
 // kTwoTexts: TwoPathArgs' two paths back to back (count = total_len).
 // kPollSubs: PollArgs.count PollSub records.
 enum class Trailer : uint8_t { kNone, kText, kIoVecs, kTwoTexts, kPollSubs };
-// kNone: ReportExit/ReportTrap (the worker exits next); kBlob: Hello, FetchModule.
+// kNone: ReportExit/ReportTrap (the worker exits next); kBlob: Hello.
 enum class ReplyKind : uint8_t { kNone, kFixed, kBlob };
 
 // The shape of one op's request and reply.

@@ -104,13 +104,12 @@ std::map<std::string, std::string> TempTree::SnapshotOutsideSandbox() const {
 BrokerHarness::BrokerHarness()
     : BrokerHarness({PreopenSpec{"sandbox", "/sandbox", DirRights::ReadWrite()}}) {}
 
-BrokerHarness::BrokerHarness(std::vector<PreopenSpec> preopens, std::vector<uint8_t> module,
-                             std::vector<std::string> args, std::vector<std::string> env,
-                             ResolverKind resolver) {
-  Start(std::move(preopens), std::move(module), std::move(args), std::move(env), resolver);
+BrokerHarness::BrokerHarness(std::vector<PreopenSpec> preopens, std::vector<std::string> args,
+                             std::vector<std::string> env, ResolverKind resolver) {
+  Start(std::move(preopens), std::move(args), std::move(env), resolver);
 }
 
-void BrokerHarness::Start(std::vector<PreopenSpec> preopens, std::vector<uint8_t> module,
+void BrokerHarness::Start(std::vector<PreopenSpec> preopens,
                           std::vector<std::string> args, std::vector<std::string> env,
                           ResolverKind resolver) {
   memfd_ = memfd_create("capsa-test-memory", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -148,7 +147,6 @@ void BrokerHarness::Start(std::vector<PreopenSpec> preopens, std::vector<uint8_t
   }
   config.args = std::move(args);
   config.env = std::move(env);
-  config.module_bytes = std::move(module);
   config.events = &sink_;
   config.resolver = resolver;
   client_ = std::make_unique<BrokerClient>(client_fd_);

@@ -82,7 +82,6 @@ class BrokerHarness {
   BrokerHarness();
   // A PreopenSpec whose host_rel starts with '/' is an absolute host path.
   explicit BrokerHarness(std::vector<PreopenSpec> preopens,
-                         std::vector<uint8_t> module = {},
                          std::vector<std::string> args = {"prog"},
                          std::vector<std::string> env = {},
                          ResolverKind resolver = ResolverKind::kAuto);
@@ -115,7 +114,7 @@ class BrokerHarness {
   std::optional<int> BrokerAccessModeOf(const std::string& host) const;
 
  private:
-  void Start(std::vector<PreopenSpec> preopens, std::vector<uint8_t> module,
+  void Start(std::vector<PreopenSpec> preopens,
              std::vector<std::string> args, std::vector<std::string> env,
              ResolverKind resolver);
 

@@ -24,8 +24,8 @@ constexpr wasi::Fd kSandbox = 3;
 class EscapeCorpus : public ::testing::TestWithParam<ResolverKind> {
  protected:
   EscapeCorpus()
-      : h_({testing::PreopenSpec{"sandbox", "/sandbox", DirRights::ReadWrite()}}, {}, {"prog"},
-           {}, GetParam()) {}
+      : h_({testing::PreopenSpec{"sandbox", "/sandbox", DirRights::ReadWrite()}}, {"prog"}, {},
+           GetParam()) {}
 
   // Runs one case; returns the errno and sets *escaped when an opened fd is
   // the outside secret.
@@ -157,7 +157,7 @@ TEST_P(EscapeCorpus, PathLinkSourceMustResolveBeneath) {
 // Magic links met directly (a preopen of /proc/self, read-only): both
 // resolvers refuse to cross them, whatever the path around them.
 TEST_P(EscapeCorpus, ProcMagicLinksBeneathAProcPreopen) {
-  BrokerHarness proc({testing::PreopenSpec{"/proc/self", "/self", DirRights::ReadOnly()}}, {},
+  BrokerHarness proc({testing::PreopenSpec{"/proc/self", "/self", DirRights::ReadOnly()}},
                      {"prog"}, {}, GetParam());
   for (const std::string path : {"root/etc/passwd", "root", "cwd", "cwd/x", "exe", "fd/0",
                                  "fd/1", "fd/../root/etc"}) {

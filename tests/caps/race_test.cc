@@ -98,8 +98,8 @@ bool NaiveOpenEscapes(int root_fd, const std::string& path, uint64_t secret_ino)
 class Race : public ::testing::TestWithParam<ResolverKind> {
  protected:
   Race()
-      : h_({testing::PreopenSpec{"sandbox", "/sandbox", DirRights::ReadWrite()}}, {}, {"prog"},
-           {}, GetParam()) {}
+      : h_({testing::PreopenSpec{"sandbox", "/sandbox", DirRights::ReadWrite()}}, {"prog"}, {},
+           GetParam()) {}
 
   void SetUp() override {
     // 100,000 denials would be 100,000 warning lines; the sink still gets them.

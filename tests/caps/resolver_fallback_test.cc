@@ -90,7 +90,7 @@ std::vector<PreopenSpec> Sandbox() {
 }
 
 Step ForcedOpenat2() {
-  BrokerHarness h(Sandbox(), {}, {"prog"}, {}, ResolverKind::kOpenat2);
+  BrokerHarness h(Sandbox(), {"prog"}, {}, ResolverKind::kOpenat2);
   MakeTree(h.tree());
   wasi::Fd fd = 0;
   if (h.Open(kSandbox, "file", 0, r::kFdRead, &fd) != Errno::kNosys) {
@@ -102,7 +102,7 @@ Step ForcedOpenat2() {
 }
 
 Step AutoFallsBack() {
-  BrokerHarness h(Sandbox(), {}, {"prog"}, {}, ResolverKind::kAuto);
+  BrokerHarness h(Sandbox(), {"prog"}, {}, ResolverKind::kAuto);
   MakeTree(h.tree());
   wasi::Fd fd = 0;
   if (h.Open(kSandbox, "file", 0, r::kFdRead, &fd) != Errno::kSuccess) return kAutoOpenFailed;

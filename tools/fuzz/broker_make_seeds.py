@@ -9,7 +9,7 @@ import os
 import struct
 import sys
 
-OPS = ["hello", "fetch_module", "fd_write", "fd_read", "fd_pwrite", "fd_pread", "fd_close",
+OPS = ["hello", "retired_2", "fd_write", "fd_read", "fd_pwrite", "fd_pread", "fd_close",
        "fd_seek", "fd_tell", "fd_fdstat_get", "fd_fdstat_set_flags", "fd_prestat_get",
        "fd_prestat_dir_name", "fd_filestat_get", "fd_sync", "fd_datasync", "path_open",
        "path_filestat_get", "path_create_directory", "path_remove_directory",
@@ -63,7 +63,7 @@ def exit_(code=0):
 
 
 SESSIONS = {
-    "startup": [msg("hello"), msg("fetch_module"), fd_op("fd_prestat_get", 3),
+    "startup": [msg("hello"), fd_op("fd_prestat_get", 3),
                 fd_op("fd_prestat_dir_name", 3), fd_op("fd_prestat_get", 4),
                 fd_op("fd_prestat_dir_name", 4), fd_op("fd_prestat_get", 5), exit_()],
     "read_ro": [open_(3, "a", base=(1 << 1) | (1 << 2) | (1 << 5)), io("fd_read", 5, [(0, 64)]),
