@@ -77,9 +77,12 @@ Errno BrokerSession::PathOpen(const wire::Request& r, ReplyBody* out) {
     return e;
   }
   // Opened O_NONBLOCK so a FIFO cannot block the broker; restore what was asked.
+  // F_SETFL sets only O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME and O_NONBLOCK, and
+  // of those the open (OpenFlagsFor) asked for O_NONBLOCK and, when the guest
+  // did, O_APPEND: so the wanted value is known without an F_GETFL syscall.
   if (!(a.fdflags & wasi::fdflag::kNonblock)) {
-    const int fl = fcntl(fd.get(), F_GETFL);
-    if (fl < 0 || fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK) != 0) return ErrnoFromHost(errno);
+    const int keep = (a.fdflags & wasi::fdflag::kAppend) ? O_APPEND : 0;
+    if (fcntl(fd.get(), F_SETFL, keep) != 0) return ErrnoFromHost(errno);
   }
   struct stat st;
   if (fstat(fd.get(), &st) != 0) return ErrnoFromHost(errno);
