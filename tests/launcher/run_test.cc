@@ -142,16 +142,19 @@ TEST(RunProcesses, WorkerIsLockedDownAndHoldsOnlySocketAndMemfd) {
   hooks.on_started = [&](pid_t worker, pid_t broker) {
     broker_pid = broker;
     (void)broker_pid;
-    // Wait until the worker is inside its filter (it then blocks in recv).
+    // Wait until both are inside their filters: the worker then blocks in
+    // recv, the broker in its serve loop. They lock down in parallel (the
+    // worker is forked first), so neither one's state says anything about
+    // the other's.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     do {
       status = ProcStatus(worker);
-      if (status["Seccomp"] == "2") break;
+      status_broker_copy = ProcStatus(broker);
+      if (status["Seccomp"] == "2" && status_broker_copy["Seccomp"] == "2") break;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     } while (std::chrono::steady_clock::now() < deadline);
     worker_fds = ProcFds(worker);
     broker_fds = ProcFds(broker);
-    status_broker_copy = ProcStatus(broker);
     kill(worker, SIGKILL);
   };
   Captured r = RunCaptured(request, hooks);
