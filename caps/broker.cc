@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstring>
 #include <utility>
 
@@ -49,6 +50,15 @@ BrokerSession::BrokerSession(BrokerConfig config) : config_(std::move(config)) {
                                                             : ResolverKindFromEnvironment());
   if (Result<void> r = memory_.Init(config_.memfd); !r.ok()) {
     spdlog::error("broker: {}; every guest-memory access will answer EFAULT", r.error().message);
+  }
+  if (config_.control_fd >= 0) {
+    Result<ControlMapping> mapped = ControlMapping::Map(config_.control_fd);
+    if (mapped.ok()) {
+      control_ = std::move(mapped).value();
+      mailbox_.emplace(control_.page());
+    } else {
+      control_error_ = mapped.error().message;
+    }
   }
   InstallStdio();
   InstallPreopens();
@@ -103,20 +113,43 @@ void BrokerSession::InstallPreopens() {
 }
 
 WorkerOutcome BrokerSession::Run() {
+  // A worker told to use a page the broker cannot read would wait for
+  // replies that never come; ending now closes the socket, which it sees.
+  if (!control_error_.empty()) return Disconnected("control page unusable: " + control_error_);
+  bool hot = false;  // the last request came through the mailbox: spin for the next
   for (;;) {
-    const Received rx = ReceiveMessage(config_.socket_fd, request_buffer_);
-    switch (rx.status) {
-      case ReceiveStatus::kMessage: break;
-      case ReceiveStatus::kClosed:
-        return Disconnected("the worker closed the broker socket without reporting an outcome");
-      case ReceiveStatus::kError:
-        return Disconnected(std::string("receiving from the worker: ") + strerror(rx.error));
-      case ReceiveStatus::kTruncated:
-        return Violation("message of " + std::to_string(rx.size) +
-                         " bytes exceeds the largest request or carries ancillary data");
+    Transport from = Transport::kSocket;
+    size_t size = 0;
+    if (mailbox_) {
+      Result<BrokerMailbox::Event> event =
+          mailbox_->Wait(config_.socket_fd, hot ? kBrokerSpinNs : 0);
+      if (!event.ok()) return Violation(event.error().message);
+      if (event.value() == BrokerMailbox::Event::kRequest) {
+        Result<size_t> taken = mailbox_->Take(request_buffer_);
+        if (!taken.ok()) return Violation(taken.error().message);
+        from = Transport::kMailbox;
+        size = taken.value();
+      }
     }
+    if (from == Transport::kSocket) {
+      const Received rx = ReceiveMessage(config_.socket_fd, request_buffer_);
+      switch (rx.status) {
+        case ReceiveStatus::kMessage: break;
+        case ReceiveStatus::kClosed:
+          return Disconnected("the worker closed the broker socket without reporting an outcome");
+        case ReceiveStatus::kError:
+          return Disconnected(std::string("receiving from the worker: ") + strerror(rx.error));
+        case ReceiveStatus::kTruncated:
+          return Violation("message of " + std::to_string(rx.size) +
+                           " bytes exceeds the largest request or carries ancillary data");
+      }
+      size = rx.size;
+    }
+    hot = from == Transport::kMailbox;
+    // Parsed from the broker's own copy only (for the mailbox: the one copy
+    // Take made), never from the shared page.
     Result<wire::Request> parsed =
-        wire::ParseRequest(std::span<const uint8_t>(request_buffer_.data(), rx.size));
+        wire::ParseRequest(std::span<const uint8_t>(request_buffer_.data(), size));
     if (!parsed.ok()) return Violation(parsed.error().message);
     const wire::Request& request = parsed.value();
     const wire::OpSpec& spec = *wire::FindOpSpec(static_cast<uint32_t>(request.op));
@@ -125,12 +158,17 @@ WorkerOutcome BrokerSession::Run() {
       case wire::ReplyKind::kNone:
         return Report(request);
       case wire::ReplyKind::kBlob:
-        send_error = SendBlob(request.op, HelloBlob());  // Hello is the one blob op
+        // Hello is the one blob op; its chunks travel on the socket only.
+        if (from == Transport::kMailbox) {
+          return Violation(std::string(wire::OpName(request.op)) +
+                           " sent through the control page (it is socket-only)");
+        }
+        send_error = SendBlob(request.op, HelloBlob());
         break;
       case wire::ReplyKind::kFixed: {
         ReplyBody result;
         const wasi::Errno error = Dispatch(request, &result);
-        send_error = SendReply(request.op, error, result);
+        send_error = SendReply(from, request.op, error, result);
         break;
       }
     }
@@ -195,7 +233,8 @@ wasi::Errno BrokerSession::Dispatch(const wire::Request& r, ReplyBody* out) {
   }
 }
 
-int BrokerSession::SendReply(wire::Op op, wasi::Errno error, const ReplyBody& result) {
+int BrokerSession::SendReply(Transport transport, wire::Op op, wasi::Errno error,
+                             const ReplyBody& result) {
   const wire::OpSpec& spec = *wire::FindOpSpec(static_cast<uint32_t>(op));
   const bool with_text = spec.reply_trailer == wire::Trailer::kText &&
                          error == wasi::Errno::kSuccess;
@@ -208,6 +247,7 @@ int BrokerSession::SendReply(wire::Op op, wasi::Errno error, const ReplyBody& re
   const ReplyBody& body = error == wasi::Errno::kSuccess ? result : kZero;
   const iovec parts[] = {Part(&header, sizeof(header)), Part(body.bytes.data(), spec.result_size),
                          Part(result.text.data(), text_size)};
+  if (transport == Transport::kMailbox) return mailbox_->Reply(parts) ? 0 : EMSGSIZE;
   return SendMessage(config_.socket_fd, parts);
 }
 
@@ -218,9 +258,9 @@ int BrokerSession::SendBlob(wire::Op op, std::string_view bytes) {
   if (bytes.size() > limit) {
     spdlog::error("broker: {} blob of {} bytes exceeds the {}-byte limit", wire::OpName(op),
                   bytes.size(), limit);
-    return SendReply(op, wasi::Errno::k2big, start);
+    return SendReply(Transport::kSocket, op, wasi::Errno::k2big, start);
   }
-  if (int e = SendReply(op, wasi::Errno::kSuccess, start); e != 0) return e;
+  if (int e = SendReply(Transport::kSocket, op, wasi::Errno::kSuccess, start); e != 0) return e;
   for (size_t at = 0; at < bytes.size(); at += wire::kChunkBytes) {
     const size_t n = std::min(wire::kChunkBytes, bytes.size() - at);
     const wire::ChunkHeader header{static_cast<uint32_t>(wire::Op::kChunk),

@@ -1,5 +1,7 @@
 // The broker: owns every real fd of a run and serves one worker over a
-// SOCK_SEQPACKET socket. Trusts no byte from the worker (DESIGN.md inv. 4).
+// SOCK_SEQPACKET socket and, when given one, the shared control page
+// (caps/control_page.h, caps/mailbox.h). Trusts no byte from the worker,
+// whichever way it came (DESIGN.md inv. 4).
 #pragma once
 
 #include <cstdint>
@@ -52,6 +54,10 @@ struct Preopen {
 struct BrokerConfig {
   int socket_fd = -1;          // broker end of the worker socket
   int memfd = -1;              // the worker's linear memory 0 (may stay 0-sized)
+  // The control page memfd (caps/control_page.h), or -1: socket only. With
+  // it, requests are served from whichever transport they arrive on and
+  // answered on the same one; Hello is accepted on the socket only.
+  int control_fd = -1;
   int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;  // guest fds 0, 1, 2
   std::vector<Preopen> preopens;  // guest fds 3, 4, ... in order
   std::vector<std::string> args;  // argv[0] first
@@ -88,7 +94,9 @@ struct WorkerOutcome {
 // Ownership: RunBroker takes the preopen fds (closed when it returns). The
 // stdio fds are duplicated (F_DUPFD_CLOEXEC), so a guest fd_close(1) never
 // closes the caller's stdout; a stdio fd that is not open is left out of the
-// table (the guest sees EBADF). socket_fd and memfd stay the caller's. The
+// table (the guest sees EBADF). socket_fd, memfd and control_fd stay the
+// caller's; a control_fd that cannot be mapped (wrong size, not sealed)
+// ends the session at once as kDisconnected. The
 // memfd must be sealed F_SEAL_SHRINK (added here if it still allows sealing;
 // otherwise every memory access answers EFAULT and an error is logged).
 // SIGPIPE is set to ignored for the whole process. Blocks; call it from the

@@ -1,5 +1,5 @@
-// BrokerClient: WasiHost over the broker socket. Only sendmsg/recvmsg (via
-// caps/channel) and heap allocation; see broker_client.h.
+// BrokerClient: WasiHost over the control page and the broker socket; see
+// broker_client.h for which op takes which and the syscalls it makes.
 #include "caps/broker_client.h"
 
 #include <algorithm>
@@ -12,7 +12,9 @@ namespace capsa::caps {
 using wasi::Errno;
 using wire::Op;
 
-BrokerClient::BrokerClient(int socket_fd) : socket_fd_(socket_fd) {}
+BrokerClient::BrokerClient(int socket_fd, ControlPage* control) : socket_fd_(socket_fd) {
+  if (control != nullptr) mailbox_.emplace(control, socket_fd);
+}
 
 Errno BrokerClient::Break() {
   state_ = ChannelState::kBroken;
@@ -57,11 +59,21 @@ Errno BrokerClient::Call(Op op, const void* body, size_t body_size, const void* 
                                                          body_size + trailer_size)};
   const iovec parts[] = {Part(&header, sizeof(header)), Part(body, body_size),
                          Part(trailer, trailer_size)};
-  if (SendMessage(socket_fd_, parts) != 0) return Break();
   const wire::OpSpec* spec = wire::FindOpSpec(static_cast<uint32_t>(op));
-  if (spec == nullptr || spec->reply_kind == wire::ReplyKind::kNone) return Errno::kSuccess;
-
-  const Received rx = ReceiveMessage(socket_fd_, reply_);
+  const bool no_reply = spec == nullptr || spec->reply_kind == wire::ReplyKind::kNone;
+  // Hello's blob and the final report go on the socket (see the header).
+  const bool by_page = mailbox_ && !no_reply && spec->reply_kind == wire::ReplyKind::kFixed &&
+                       WorkerMailbox::Fits(header.length);
+  Received rx;
+  if (by_page) {
+    mailbox_->Post(parts);
+    rx = mailbox_->AwaitReply(reply_);
+  } else {
+    if (SendMessage(socket_fd_, parts) != 0) return Break();
+    if (mailbox_) mailbox_->WakeBroker();
+    if (no_reply) return Errno::kSuccess;
+    rx = ReceiveMessage(socket_fd_, reply_);
+  }
   if (rx.status != ReceiveStatus::kMessage || rx.size < sizeof(wire::ReplyHeader)) return Break();
   wire::ReplyHeader reply;
   std::memcpy(&reply, reply_.data(), sizeof(reply));

@@ -1,10 +1,18 @@
 // The worker side of the broker protocol: a WasiHost whose every resource
-// call is one request/reply on the broker socket (caps/protocol.h).
+// call is one request/reply (caps/protocol.h), through the shared control
+// page (caps/mailbox.h) when it has one, else on the broker socket.
+//
+// Transports: Hello (a chunked blob) and ReportExit/ReportTrap always use
+// the socket (start-up and the end, once each: after a socket send the
+// broker is woken through the page if it sleeps there); every other op,
+// poll_oneoff included, uses the page when there is one.
 //
 // Runs inside the seccomp-locked worker. Syscalls it makes: sendmsg and
-// recvmsg on the socket (EINTR retried), plus whatever the C++ heap needs
-// (brk, mmap, munmap, mremap) when Hello/FdPrestatDirName build
-// strings. No logging, no clocks, no other fds.
+// recvmsg on the socket (EINTR retried), recvfrom(MSG_PEEK|MSG_DONTWAIT) on
+// it to notice a dead broker while waiting on the page, futex (wait/wake on
+// the page) and clock_gettime (vDSO; bounds the spin), plus whatever the C++
+// heap needs (brk, mmap, munmap, mremap) when Hello/FdPrestatDirName build
+// strings. No logging, no other fds.
 //
 // Start-up order: Hello() (caches args and env), run the
 // guest with this object as its WasiHost, then exactly one of ReportExit /
@@ -22,12 +30,15 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "caps/control_page.h"
+#include "caps/mailbox.h"
 #include "caps/protocol.h"
 #include "engine/base/result.h"
 #include "engine/wasi/wasi_host.h"
@@ -38,8 +49,9 @@ class BrokerClient final : public wasi::WasiHost {
  public:
   enum class ChannelState : uint8_t { kOk, kBroken };
 
-  // Does not take ownership of socket_fd.
-  explicit BrokerClient(int socket_fd);
+  // Does not take ownership of socket_fd or of `control` (the mapped
+  // control page, or nullptr: socket only), which must outlive this object.
+  explicit BrokerClient(int socket_fd, ControlPage* control = nullptr);
 
   // Start-up: fetches and caches args and env.
   Result<void> Hello();
@@ -161,6 +173,7 @@ class BrokerClient final : public wasi::WasiHost {
   size_t fdstat_next_ = 0;    // slot the next entry replaces once the cache is full
 
   int socket_fd_;
+  std::optional<WorkerMailbox> mailbox_;
   ChannelState state_ = ChannelState::kOk;
   std::vector<std::string> args_;
   std::vector<std::string> env_;

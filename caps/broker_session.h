@@ -18,12 +18,15 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <string_view>
 
 #include "caps/broker.h"
+#include "caps/control_page.h"
 #include "caps/deny_rules.h"
 #include "caps/guest_memory_map.h"
 #include "caps/handle_table.h"
+#include "caps/mailbox.h"
 #include "caps/path_resolver.h"
 #include "caps/protocol.h"
 
@@ -48,14 +51,17 @@ class BrokerSession {
 
  private:
   enum class Direction : uint8_t { kRead, kWrite };
+  // Where a request came from; its reply goes back the same way.
+  enum class Transport : uint8_t { kSocket, kMailbox };
   enum class Positioned : uint8_t { kStream, kAt };
 
   // broker.cc
   void InstallStdio();
   void InstallPreopens();
   wasi::Errno Dispatch(const wire::Request& request, ReplyBody* result);
-  // Socket sends return 0 or the errno (the worker is gone).
-  int SendReply(wire::Op op, wasi::Errno error, const ReplyBody& result);
+  // Socket sends return 0 or the errno (the worker is gone); a mailbox
+  // reply returns 0 (or EMSGSIZE, which no valid reply reaches).
+  int SendReply(Transport transport, wire::Op op, wasi::Errno error, const ReplyBody& result);
   int SendBlob(wire::Op op, std::string_view bytes);
   std::string HelloBlob() const;
   WorkerOutcome Report(const wire::Request& request);  // ReportExit / ReportTrap
@@ -137,6 +143,9 @@ class BrokerSession {
   DenyRules denies_{config_.denies};  // after config_: initialized from it
   HandleTable table_;
   GuestMemoryMap memory_;
+  ControlMapping control_;
+  std::optional<BrokerMailbox> mailbox_;  // set when config_.control_fd mapped
+  std::string control_error_;             // why config_.control_fd could not be mapped
   std::array<uint8_t, wire::kMaxRequestBytes + 1> request_buffer_{};
   std::array<iovec, wire::kMaxIoVecs> iovecs_{};
   uint64_t output_bytes_ = 0;      // written to stdout + stderr so far

@@ -1,5 +1,7 @@
 // The broker wire protocol: small, fixed, typed messages over SOCK_SEQPACKET
-// (one message per send; the kernel keeps the boundaries).
+// (one message per send; the kernel keeps the boundaries), or — the same
+// bytes — through the shared control page's request/reply areas
+// (caps/control_page.h; every request and reply fits them).
 //
 //   request  = RequestHeader{op, length} + the op's fixed body
 //              + optional trailer: path/name bytes (<= 4096) or IoVec[] (<= 1024)

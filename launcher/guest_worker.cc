@@ -92,7 +92,7 @@ std::string DescribeTrap(const engine::Trap& trap) {
 }
 
 int RunGuest(const WorkerContext& ctx) {
-  caps::BrokerClient client(ctx.socket_fd);
+  caps::BrokerClient client(ctx.socket_fd, ctx.control);
   // Decode, validate and translate before the first round trip: the broker
   // may still be locking itself down.
   // Loop-header fuel checks are compiled in only when a fuel limit is set.

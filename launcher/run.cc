@@ -14,6 +14,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "caps/control_page.h"
 #include "caps/rights.h"
 #include "launcher/exit_codes.h"
 #include "launcher/fds.h"
@@ -102,6 +103,7 @@ struct Prepared {
   std::vector<caps::Preopen> preopens;
   std::vector<uint8_t> module_bytes;
   UniqueFd memfd;
+  UniqueFd control;                       // the shared control page (caps/control_page.h)
   std::pair<UniqueFd, UniqueFd> sockets;  // [0] broker, [1] worker
   std::pair<UniqueFd, UniqueFd> report;   // [0] launcher reads, [1] broker writes
   std::pair<UniqueFd, UniqueFd> forensics;  // [0] launcher reads, [1] worker writes
@@ -137,6 +139,7 @@ Result<Prepared> Prepare(const RunRequest& request, policy::EventSink* events) {
     p.preopen_fds.push_back(std::move(fd));
   }
   TRY_ASSIGN(p.memfd, CreateGuestMemfd());
+  TRY_ASSIGN(p.control, caps::CreateControlMemfd());
   TRY_ASSIGN(p.sockets, CreateWorkerSocketPair());
   TRY_ASSIGN(p.report, CreatePipe());
   // Read only after both children are gone; never block on a stray writer.
@@ -192,6 +195,7 @@ int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
   caps::BrokerConfig config;
   config.socket_fd = p.sockets.first.get();
   config.memfd = p.memfd.get();
+  config.control_fd = p.control.get();
   config.preopens = p.preopens;
   config.args = request.policy.args;
   config.env = policy::EffectiveEnv(request.policy, [](const char* name) -> const char* {
@@ -211,7 +215,7 @@ int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
   // decode, translate) is the longer one, and it overlaps the broker's.
   Result<Child> worker = ForkChild("capsa-worker", [&]() {
     return WorkerMain(p.sockets.second.get(), p.memfd.get(), p.forensics.second.get(),
-                      request.policy.limits, p.module_bytes, hooks.worker);
+                      p.control.get(), request.policy.limits, p.module_bytes, hooks.worker);
   });
   if (!worker.ok()) {
     PrintLine(stderr_fd, worker.error().message);
@@ -235,6 +239,7 @@ int Run(const RunRequest& request, const RunHooks& hooks, int stderr_fd) {
   p.sockets.first.Reset();
   p.sockets.second.Reset();
   p.memfd.Reset();
+  p.control.Reset();
   p.report.second.Reset();
   p.forensics.second.Reset();
   p.preopen_fds.clear();

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <utility>
 
 #include "launcher/fds.h"
 #include "launcher/landlock.h"
@@ -87,8 +88,17 @@ LockdownReport LockDownWorker(const WorkerLockdownSpec& spec) {
   return report;
 }
 
-int WorkerMain(int socket_fd, int memfd, int forensics_fd, const policy::Limits& limits,
-               std::span<const uint8_t> module, const WorkerPayload& payload) {
+int WorkerMain(int socket_fd, int memfd, int forensics_fd, int control_fd,
+               const policy::Limits& limits, std::span<const uint8_t> module,
+               const WorkerPayload& payload) {
+  // Step 0: the broker maps the same page; a worker without it (mapping
+  // failed) still works over the socket alone.
+  caps::ControlMapping control;
+  if (control_fd >= 0) {
+    if (Result<caps::ControlMapping> mapped = caps::ControlMapping::Map(control_fd); mapped.ok()) {
+      control = std::move(mapped).value();
+    }
+  }
   WorkerLockdownSpec spec;
   spec.socket_fd = socket_fd;
   spec.memfd = memfd;
@@ -97,6 +107,7 @@ int WorkerMain(int socket_fd, int memfd, int forensics_fd, const policy::Limits&
   spec.cpu_seconds = limits.cpu_time_seconds;
   if (LockDownWorker(spec).failed != LockdownStage::kDone) return kWorkerStatusLockdownFailed;
   WorkerContext ctx;
+  ctx.control = control.page();
   ctx.limits = limits;
   ctx.module = module;
   return payload(ctx);

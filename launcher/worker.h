@@ -4,9 +4,14 @@
 // shipped payload is RunGuest (guest_worker.h).
 //
 // Lockdown order (each step before the next can depend on it):
+//   0. (WorkerMain, before lockdown) the control page (caps/control_page.h)
+//      is mapped MAP_SHARED; its memfd is then closed in step 1 like any
+//      other fd, so the locked-down worker holds no descriptor for it and
+//      its filter needs no rule for it (it can neither map it again nor
+//      resize it — the memfd is sealed anyway);
 //   1. fds: the socket moves to fd 3, the memfd to fd 4, the forensics
 //      pipe's write end to fd 5; every other fd (stdio, preopens, the audit
-//      log, the broker's socket end) is closed;
+//      log, the broker's socket end, the control page's memfd) is closed;
 //   2. the launcher's environment strings are wiped from this address space
 //      (the worker is forked, not exec'd, and must not be able to read the
 //      user's environment — the guest gets only --env);
@@ -31,6 +36,7 @@
 #include <optional>
 #include <span>
 
+#include "caps/control_page.h"
 #include "policy/policy.h"
 
 namespace capsa::launcher {
@@ -50,6 +56,9 @@ struct WorkerContext {
   int socket_fd = kWorkerSocketFd;
   int memfd = kWorkerMemfd;
   int forensics_fd = kWorkerForensicsFd;
+  // The control page, mapped before lockdown (step 0), or nullptr when there
+  // is none (the BrokerClient then uses the socket for everything).
+  caps::ControlPage* control = nullptr;
   policy::Limits limits;
   // The module, inherited from the launcher through fork: no socket round
   // trip, and decoding overlaps the broker's own lockdown. Untrusted bytes,
@@ -97,9 +106,10 @@ struct LockdownReport {
 // Not reversible.
 LockdownReport LockDownWorker(const WorkerLockdownSpec& spec);
 
-// The body of the forked worker: lockdown, then the payload. Returns the
-// exit status for _exit.
-int WorkerMain(int socket_fd, int memfd, int forensics_fd, const policy::Limits& limits,
-               std::span<const uint8_t> module, const WorkerPayload& payload);
+// The body of the forked worker: maps the control page (control_fd < 0:
+// none), lockdown, then the payload. Returns the exit status for _exit.
+int WorkerMain(int socket_fd, int memfd, int forensics_fd, int control_fd,
+               const policy::Limits& limits, std::span<const uint8_t> module,
+               const WorkerPayload& payload);
 
 }  // namespace capsa::launcher

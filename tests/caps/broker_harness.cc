@@ -129,10 +129,17 @@ void BrokerHarness::Start(std::vector<PreopenSpec> preopens,
   }
   client_fd_ = sv[0];
   broker_fd_ = sv[1];
+  Result<UniqueFd> control_fd = CreateControlMemfd();
+  if (!control_fd.ok()) throw std::runtime_error(control_fd.error().message);
+  control_fd_ = control_fd.value().Release();
+  Result<ControlMapping> mapped = ControlMapping::Map(control_fd_);
+  if (!mapped.ok()) throw std::runtime_error(mapped.error().message);
+  control_ = std::move(mapped).value();
 
   BrokerConfig config;
   config.socket_fd = broker_fd_;
   config.memfd = memfd_;
+  config.control_fd = control_fd_;
   config.stdin_fd = stdin_pipe_[0];
   config.stdout_fd = stdout_pipe_[1];
   config.stderr_fd = stdout_pipe_[1];
@@ -149,7 +156,7 @@ void BrokerHarness::Start(std::vector<PreopenSpec> preopens,
   config.env = std::move(env);
   config.events = &sink_;
   config.resolver = resolver;
-  client_ = std::make_unique<BrokerClient>(client_fd_);
+  client_ = std::make_unique<BrokerClient>(client_fd_, control_.page());
   broker_thread_ = std::thread([this, config = std::move(config)]() mutable {
     outcome_ = RunBroker(std::move(config));
   });
@@ -157,7 +164,7 @@ void BrokerHarness::Start(std::vector<PreopenSpec> preopens,
 
 BrokerHarness::~BrokerHarness() {
   if (broker_thread_.joinable()) Disconnect();
-  for (int fd : {client_fd_, broker_fd_, memfd_, stdin_pipe_[0], stdin_pipe_[1],
+  for (int fd : {client_fd_, broker_fd_, memfd_, control_fd_, stdin_pipe_[0], stdin_pipe_[1],
                  stdout_pipe_[0], stdout_pipe_[1]}) {
     if (fd >= 0) close(fd);
   }

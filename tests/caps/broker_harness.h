@@ -1,5 +1,7 @@
 // Test harness: a real RunBroker on a thread of this process, talking to a
-// real BrokerClient over socketpair(AF_UNIX, SOCK_SEQPACKET), with the
+// real BrokerClient over socketpair(AF_UNIX, SOCK_SEQPACKET) and a control
+// page (caps/control_page.h) as `capsa run` does — so every op but Hello and
+// the final report goes through the mailbox — with the
 // worker's linear memory simulated by a sealed memfd mapped here, and a temp
 // tree:  root/sandbox (preopened), root/outside/secret (must never change).
 #pragma once
@@ -18,6 +20,7 @@
 
 #include "caps/broker.h"
 #include "caps/broker_client.h"
+#include "caps/control_page.h"
 #include "caps/rights.h"
 #include "policy/events.h"
 
@@ -93,6 +96,7 @@ class BrokerHarness {
   uint8_t* memory() { return memory_; }
   int client_socket() const { return client_fd_; }
   int memfd() const { return memfd_; }
+  ControlPage* control_page() const { return control_.page(); }
   int stdout_read_end() const { return stdout_pipe_[0]; }
   int stdin_write_end() const { return stdin_pipe_[1]; }
 
@@ -121,6 +125,8 @@ class BrokerHarness {
   TempTree tree_;
   RecordingSink sink_;
   int memfd_ = -1;
+  int control_fd_ = -1;
+  ControlMapping control_;  // the client's (worker's) mapping of the page
   uint8_t* memory_ = nullptr;
   int client_fd_ = -1;
   int broker_fd_ = -1;

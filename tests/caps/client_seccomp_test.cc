@@ -73,7 +73,8 @@ bool LockDown(int sock, int memfd) {
 TEST(ClientSeccomp, WholeSessionInsideTheWorkerAllowlist) {
   BrokerHarness h({{"sandbox", "/sandbox", DirRights::ReadWrite()}},
                   {"prog", std::string(70000, 'a')});
-  // The broker thread is idle in recvmsg: safe to fork (no lock held).
+  // The broker thread is idle (futex wait / poll on the page and socket):
+  // safe to fork (no lock held).
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) WorkerSession(h);

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -137,6 +138,7 @@ TEST(RunProcesses, WorkerIsLockedDownAndHoldsOnlySocketAndMemfd) {
   hooks.broker = BrokerReportingOnDisconnect(Outcome(Kind::kDisconnected));
   std::map<std::string, std::string> status;
   std::map<int, std::string> worker_fds, broker_fds;
+  std::string worker_maps;
   pid_t broker_pid = 0;
   std::map<std::string, std::string> status_broker_copy;
   hooks.on_started = [&](pid_t worker, pid_t broker) {
@@ -155,6 +157,8 @@ TEST(RunProcesses, WorkerIsLockedDownAndHoldsOnlySocketAndMemfd) {
     } while (std::chrono::steady_clock::now() < deadline);
     worker_fds = ProcFds(worker);
     broker_fds = ProcFds(broker);
+    std::ifstream maps("/proc/" + std::to_string(worker) + "/maps");
+    worker_maps.assign(std::istreambuf_iterator<char>(maps), {});
     kill(worker, SIGKILL);
   };
   Captured r = RunCaptured(request, hooks);
@@ -170,18 +174,24 @@ TEST(RunProcesses, WorkerIsLockedDownAndHoldsOnlySocketAndMemfd) {
   EXPECT_EQ(worker_fds[kWorkerSocketFd].rfind("socket:[", 0), 0u) << worker_fds[3];
   EXPECT_EQ(worker_fds[kWorkerMemfd].rfind("/memfd:capsa-memory", 0), 0u) << worker_fds[4];
   EXPECT_EQ(worker_fds[kWorkerForensicsFd].rfind("pipe:[", 0), 0u) << worker_fds[5];
+  // The control page is mapped before lockdown; its memfd is not among the
+  // worker's fds (checked above: exactly three), so the worker can neither
+  // map it again nor resize it.
+  EXPECT_NE(worker_maps.find("/memfd:capsa-control"), std::string::npos) << worker_maps;
   // The broker is locked down too (its filter is a denylist: mode 2 as well).
   std::map<std::string, std::string>& broker_status = status_broker_copy;
   EXPECT_EQ(broker_status["Seccomp"], "2");
   EXPECT_EQ(broker_status["NoNewPrivs"], "1");
   // The broker holds what the worker does not: the preopen and the audit log.
-  bool broker_has_dir = false, broker_has_log = false;
+  bool broker_has_dir = false, broker_has_log = false, broker_has_control = false;
   for (auto& [fd, target] : broker_fds) {
     broker_has_dir |= target == dir.path();
     broker_has_log |= target == request.audit_log_path;
+    broker_has_control |= target.rfind("/memfd:capsa-control", 0) == 0;
   }
   EXPECT_TRUE(broker_has_dir);
   EXPECT_TRUE(broker_has_log);
+  EXPECT_TRUE(broker_has_control);
 
   EXPECT_EQ(r.status, kExitWorkerCrash);
   EXPECT_EQ(r.err, "capsa: worker crashed (signal 9)\n");
