@@ -252,12 +252,11 @@ int BrokerSession::SendReply(Transport transport, wire::Op op, wasi::Errno error
 }
 
 int BrokerSession::SendBlob(wire::Op op, std::string_view bytes) {
-  const uint64_t limit = wire::kMaxHelloBytes;
   ReplyBody start;
   start.Set(wire::U64Result{bytes.size()});
-  if (bytes.size() > limit) {
+  if (bytes.size() > wire::kMaxHelloBytes) {
     spdlog::error("broker: {} blob of {} bytes exceeds the {}-byte limit", wire::OpName(op),
-                  bytes.size(), limit);
+                  bytes.size(), wire::kMaxHelloBytes);
     return SendReply(Transport::kSocket, op, wasi::Errno::k2big, start);
   }
   if (int e = SendReply(Transport::kSocket, op, wasi::Errno::kSuccess, start); e != 0) return e;

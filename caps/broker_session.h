@@ -35,7 +35,7 @@ namespace capsa::caps {
 // A reply body under construction: the op's fixed result plus optional text.
 struct ReplyBody {
   std::array<uint8_t, 64> bytes{};
-  std::string text;  // fd_prestat_dir_name only
+  std::string text;  // the reply trailer: fd_prestat_dir_name, path_readlink, poll_oneoff
 
   template <typename T>
   void Set(const T& value) {

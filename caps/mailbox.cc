@@ -100,12 +100,11 @@ void WorkerMailbox::Post(std::span<const iovec> parts) {
     at += part.iov_len;
   }
   StoreRelease(page_->req_seq, ++seq_);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (std::atomic_ref<uint32_t>(page_->broker_sleeping).load(std::memory_order_relaxed) != 0) {
-    FutexWake(&page_->req_seq);
-  }
+  WakeBroker();
 }
 
+// The fence orders the publication before it (req_seq, or a socket send)
+// against the read of the flag: the Dekker pair of BrokerMailbox::Wait.
 void WorkerMailbox::WakeBroker() {
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (std::atomic_ref<uint32_t>(page_->broker_sleeping).load(std::memory_order_relaxed) != 0) {
