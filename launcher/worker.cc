@@ -95,23 +95,31 @@ LockdownReport LockDownWorker(const WorkerLockdownSpec& spec) {
 void PlaceHeapOnHugePages(size_t module_bytes) {
   constexpr uintptr_t kHuge = uintptr_t{2} << 20;
   constexpr size_t kMaxPad = size_t{1} << 30;
+  constexpr size_t kHeader = 2 * sizeof(size_t);  // a malloc chunk's header
   const size_t pad = std::min(kMaxPad, 16 * module_bytes + (size_t{4} << 20));
-  // Allocations of up to 32 MiB (glibc's ceiling) come from the heap, not
-  // from mmaps of their own outside the huge span; the heap is never trimmed
-  // back (the worker lives for one run).
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  // Every allocation comes from the heap, none from an mmap of its own
+  // outside the huge span (the translator's code buffers are large); the
+  // heap is never trimmed back (the worker lives for one run).
+  mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, INT32_MAX);
-  // The spacer fills malloc's top chunk (the free end of the heap, which
-  // begins below the break) up to the first huge-page boundary at least
-  // 512 KiB up, more than any free chunk of the inherited heap, so the
-  // spacer is cut from the top and the next allocation starts on the
-  // boundary. Address space only: nothing writes into the spacer.
-  const uintptr_t top = reinterpret_cast<uintptr_t>(sbrk(0)) - mallinfo2().keepcost;
-  const uintptr_t start = (top + (512u << 10) + kHuge - 1) & ~(kHuge - 1);
+  // Where malloc's top chunk (the free end of the heap) begins: a block
+  // larger than all free memory together is cut from it (the heap grows,
+  // by the pad on top), and freeing it merges it back. Address space only.
+  const size_t probe_bytes = mallinfo2().fordblks + (size_t{64} << 10);
   mallopt(M_TOP_PAD, static_cast<int>(pad));
-  void* spacer = malloc(start - top - 2 * sizeof(size_t));  // minus the chunk header
+  void* probe = malloc(probe_bytes);
   mallopt(M_TOP_PAD, 128 << 10);  // glibc's default again for any later growth
-  if (spacer == nullptr) return;
+  if (probe == nullptr) return;
+  const uintptr_t top = reinterpret_cast<uintptr_t>(probe) - kHeader;
+  free(probe);
+  // The spacer is cut from the (now grown) top up to a huge-page boundary;
+  // the new top's header lands just below the boundary, so no page of the
+  // span is touched before the madvise (a span with one 4 KiB page already
+  // in it can no longer get a huge page on fault). Address space only:
+  // nothing writes into the spacer.
+  const uintptr_t start = (top + probe_bytes + 4096 + kHuge - 1) & ~(kHuge - 1);
+  void* spacer = malloc(start - top - 2 * kHeader);
+  if (spacer == nullptr || reinterpret_cast<uintptr_t>(spacer) != top + kHeader) return;
   const uintptr_t end = reinterpret_cast<uintptr_t>(sbrk(0)) & ~(kHuge - 1);
   if (end > start) madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE);
 }
