@@ -9,8 +9,8 @@
 //      set by ForkChild);
 //   2. Landlock: only the preopened trees, each with at most its mode
 //      (landlock.h); no TCP bind/connect; signals scoped (ABI 6);
-//   3. seccomp denylist, SCMP_ACT_KILL_PROCESS: no program execution
-//      (execve, execveat), no debugging or reading other processes
+//   3. seccomp denylist (seccomp_rules.cc), SCMP_ACT_KILL_PROCESS: no
+//      program execution (execve, execveat), no debugging or reading other processes
 //      (ptrace, process_vm_*, pidfd_getfd, kcmp), no new sockets (socket,
 //      socketpair, connect, bind, listen — preopened listeners keep
 //      accept4), no new processes (fork, vfork, clone without
@@ -22,6 +22,9 @@
 //      SIGSYS as "broker failed: killed by seccomp (SIGSYS)" (exit 162).
 #pragma once
 
+#include <linux/filter.h>
+
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,7 +40,13 @@ struct BrokerSandboxReport {
 // Applies 1–3 to the calling process. Irreversible.
 Result<BrokerSandboxReport> LockDownBroker(const std::vector<LandlockTree>& trees);
 
-// The broker filter as libseccomp PFC text (golden test). No side effects.
+// The broker filter as libseccomp PFC text (golden test; built with
+// libseccomp from seccomp_rules.cc, not precompiled). No side effects.
 Result<std::string> BrokerFilterPfc();
+
+// The program LockDownBroker loads: the denylist precompiled at build time
+// (seccomp_gen.cc), so the broker runs no libseccomp at start-up. No side
+// effects.
+std::span<const sock_filter> BrokerFilterProgram();
 
 }  // namespace capsa::launcher
