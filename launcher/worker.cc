@@ -96,7 +96,7 @@ void PlaceHeapOnHugePages(size_t module_bytes) {
   constexpr uintptr_t kHuge = uintptr_t{2} << 20;
   constexpr size_t kMaxPad = size_t{1} << 30;
   constexpr size_t kHeader = 2 * sizeof(size_t);  // a malloc chunk's header
-  const size_t pad = std::min(kMaxPad, 16 * module_bytes + (size_t{4} << 20));
+  const size_t pad = std::min(kMaxPad, 24 * module_bytes + (size_t{4} << 20));
   // Every allocation comes from the heap, none from an mmap of its own
   // outside the huge span (the translator's code buffers are large); the
   // heap is never trimmed back (the worker lives for one run).

@@ -108,9 +108,10 @@ struct LockdownReport {
 LockdownReport LockDownWorker(const WorkerLockdownSpec& spec);
 
 // Start-up speed, not safety: grows the heap once by a pad sized for a
-// module of `module_bytes` (decode and translation allocate ~16 bytes per
-// module byte) and marks the 2 MiB-aligned part MADV_HUGEPAGE, so that the
-// allocations that follow land on huge pages. A fresh process on a VM with
+// module of `module_bytes` (decode and translation allocate up to ~20 bytes
+// per module byte; 24 plus 4 MiB, at most 1 GiB of address space) and marks
+// the 2 MiB-aligned part MADV_HUGEPAGE, so that the allocations that follow
+// land on huge pages. A fresh process on a VM with
 // shadow paging pays ~10 µs for the first touch of each 4 KiB page; one huge
 // page costs one fault. glibc's own switch (GLIBC_TUNABLES
 // glibc.malloc.hugetlb=1) is read only at exec. Best effort: where THP is
