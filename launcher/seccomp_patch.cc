@@ -4,15 +4,12 @@
 #include <string>
 
 namespace capsa::launcher {
-namespace {
 
-std::string Describe(const sock_filter& f) {
+std::string DescribeInstruction(const sock_filter& f) {
   char buf[64];
   snprintf(buf, sizeof buf, "{code 0x%04x, jt %u, jf %u, k 0x%08x}", f.code, f.jt, f.jf, f.k);
   return buf;
 }
-
-}  // namespace
 
 Result<std::vector<uint32_t>> FindPatchSites(std::span<const sock_filter> a,
                                              std::span<const sock_filter> b,
@@ -34,7 +31,7 @@ Result<std::vector<uint32_t>> FindPatchSites(std::span<const sock_filter> a,
     if (x.code != y.code || x.jt != y.jt || x.jf != y.jf || !jump_k || x.k != sentinel_a ||
         y.k != sentinel_b) {
       return fail("instruction " + std::to_string(i) + " differs in more than a sentinel operand: " +
-                  Describe(x) + " vs " + Describe(y));
+                  DescribeInstruction(x) + " vs " + DescribeInstruction(y));
     }
     sites.push_back(static_cast<uint32_t>(i));
   }

@@ -9,11 +9,15 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "engine/base/result.h"
 
 namespace capsa::launcher {
+
+// One instruction as "{code 0x0015, jt 0, jf 1, k 0x0000002a}", for messages.
+std::string DescribeInstruction(const sock_filter& f);
 
 // The indices where `a` (built with `sentinel_a`) and `b` (built with
 // `sentinel_b`) differ. Succeeds only if the programs have the same length,

@@ -24,20 +24,14 @@
 namespace capsa::launcher {
 namespace {
 
-std::string Hex(const sock_filter& f) {
-  char buf[64];
-  snprintf(buf, sizeof buf, "{0x%04x, %u, %u, 0x%08x}", f.code, f.jt, f.jf, f.k);
-  return buf;
-}
-
 // Byte-identical, or the first differing instruction.
 void ExpectSameProgram(std::span<const sock_filter> precompiled,
                        std::span<const sock_filter> built, const std::string& what) {
   ASSERT_EQ(precompiled.size(), built.size()) << what;
   for (size_t i = 0; i < built.size(); ++i) {
     ASSERT_EQ(memcmp(&precompiled[i], &built[i], sizeof(sock_filter)), 0)
-        << what << ": instruction " << i << " is " << Hex(precompiled[i]) << ", libseccomp has "
-        << Hex(built[i]);
+        << what << ": instruction " << i << " is " << DescribeInstruction(precompiled[i]) << ", libseccomp has "
+        << DescribeInstruction(built[i]);
   }
 }
 
