@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Times the benchmark guests natively and under capsa (and other runtimes) in one go.
 
-Each benchmark runs REPS times per runtime; the table shows median whole-process wall time and
-its ratio to native, plus the geometric mean of the ratios. Every run's stdout must equal the
+Each benchmark runs REPS rounds of native and then every runtime once (interleaved, so a drift
+in the machine's speed hits every column alike); the table shows the median whole-process time
+(wall or CPU, --metric) and its ratio to native, plus the geometric mean of the ratios. Every run's stdout must equal the
 native run's: a runtime that exits 0 with different output is a MISMATCH and makes the driver
 exit 1. A runtime that is absent, exits non-zero or times out shows "n/a" and a note (exit 1
 only with --strict), so capsa's column can stay empty while capsa is being written.
@@ -125,41 +126,36 @@ def record(cell: Cell, wall: float, cpu: float, metric: str) -> None:
     cell.times.append(wall if metric == "wall" else cpu)
 
 
-def run_native(exe: Path, args: list[str], reps: int, timeout: float,
-               metric: str) -> tuple[Cell, str]:
-    cell = Cell()
-    expected = None
-    for _ in range(reps):
-        wall, cpu, rc, out, err = timed_run([str(exe), *args], timeout)
-        if rc != 0:
-            cell.status, cell.note = "n/a", f"native exited {rc}: {last_line(err)}"
-            return cell, ""
-        if expected is not None and out != expected:
-            cell.status, cell.note = "MISMATCH", "native output differs between repetitions"
-            return cell, expected
-        expected = out
-        record(cell, wall, cpu, metric)
-    return cell, expected or ""
+def run_native(cell: Cell, exe: Path, args: list[str], expected: str | None, timeout: float,
+               metric: str) -> str | None:
+    """One native run into `cell`; returns its output (the reference for the wasm runs)."""
+    wall, cpu, rc, out, err = timed_run([str(exe), *args], timeout)
+    if rc != 0:
+        cell.status, cell.note = "n/a", f"native exited {rc}: {last_line(err)}"
+        return expected
+    if expected is not None and out != expected:
+        cell.status, cell.note = "MISMATCH", "native output differs between repetitions"
+        return expected
+    record(cell, wall, cpu, metric)
+    return out
 
 
-def run_wasm(rt: Runtime, wasm: Path, args: list[str], expected: str, reps: int,
-             timeout: float, metric: str) -> Cell:
-    cell = Cell()
+def run_wasm(cell: Cell, rt: Runtime, wasm: Path, args: list[str], expected: str,
+             timeout: float, metric: str) -> None:
+    """One run under `rt` into `cell`; a failure or a wrong output ends the cell."""
     if rt.argv is None:
         cell.status, cell.note = "n/a", rt.missing
-        return cell
-    for _ in range(reps):
-        wall, cpu, rc, out, err = timed_run([*rt.argv, str(wasm), *args], timeout)
-        if rc != 0:
-            cell.status = "n/a"
-            cell.note = f"exited {rc}: {last_line(err or out)}"
-            return cell
-        if out != expected:
-            cell.status = "MISMATCH"
-            cell.note = f"got {last_line(out)!r}, native printed {last_line(expected)!r}"
-            return cell
-        record(cell, wall, cpu, metric)
-    return cell
+        return
+    wall, cpu, rc, out, err = timed_run([*rt.argv, str(wasm), *args], timeout)
+    if rc != 0:
+        cell.status = "n/a"
+        cell.note = f"exited {rc}: {last_line(err or out)}"
+        return
+    if out != expected:
+        cell.status = "MISMATCH"
+        cell.note = f"got {last_line(out)!r}, native printed {last_line(expected)!r}"
+        return
+    record(cell, wall, cpu, metric)
 
 
 def format_table(benchmarks: list[Benchmark], columns: list[str],
@@ -241,16 +237,26 @@ def main() -> int:
         for path in (native_exe, wasm):
             if not path.exists():
                 sys.exit(f"run-bench: {path} not found; build first: cmake --build {opts.build_dir}")
-        native, expected = run_native(native_exe, args, opts.reps, opts.timeout,
-                                     opts.metric)
+        # Rounds, not blocks: each round runs native and then every runtime once, so a drift
+        # in the machine's speed (this VM's drifts by a third within minutes) hits every
+        # column alike instead of one runtime's block.
+        native = Cell()
+        expected: str | None = None
+        wasm_cells = {rt.name: Cell() for rt in runtimes}
+        for _ in range(opts.reps):
+            if native.status == "ok":
+                expected = run_native(native, native_exe, args, expected, opts.timeout,
+                                      opts.metric)
+            for rt in runtimes:
+                cell = wasm_cells[rt.name]
+                if native.status != "ok":
+                    cell.status, cell.note = "n/a", "no native reference output"
+                elif cell.status == "ok":
+                    run_wasm(cell, rt, wasm, args, expected or "", opts.timeout, opts.metric)
         cells[(b.name, "native")] = native
-        print(f"{b.name}: native {native.status} {last_line(expected)}", file=sys.stderr)
+        print(f"{b.name}: native {native.status} {last_line(expected or '')}", file=sys.stderr)
         for rt in runtimes:
-            if native.status != "ok":
-                cell = Cell(status="n/a", note="no native reference output")
-            else:
-                cell = run_wasm(rt, wasm, args, expected, opts.reps, opts.timeout,
-                                opts.metric)
+            cell = wasm_cells[rt.name]
             cells[(b.name, rt.name)] = cell
             shown = f"{cell.median:.3f}s" if cell.status == "ok" else cell.status
             print(f"{b.name}: {rt.name} {shown}", file=sys.stderr)
