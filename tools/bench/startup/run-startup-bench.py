@@ -9,6 +9,9 @@ drifts hit every row alike):
   capsa --version  the capsa binary starting and exiting (loader + static initialisation)
   capsa run      the whole sandboxed run: launcher, broker and worker, lockdown, decode,
                  validate, translate, instantiate, run, report
+  capsa run (baseline)  when CAPSA_BASELINE=/path/to/other/capsa is set: the same run by
+                 another build (e.g. the previous commit's), to judge a change on this VM,
+                 whose speed drifts by a third within minutes
   wasm3          when WASM3=/path/to/wasm3 is set (an in-process interpreter, no sandbox)
 
 Every run's stdout must equal the native one's, else the row is a MISMATCH (exit 1).
@@ -41,6 +44,8 @@ def main() -> int:
         ("capsa --version", [capsa, "--version"], False),
         ("capsa run", [capsa, "run", hello], True),
     ]
+    if os.environ.get("CAPSA_BASELINE"):
+        rows.append(("capsa run (baseline)", [os.environ["CAPSA_BASELINE"], "run", hello], True))
     if os.environ.get("WASM3"):
         rows.append(("wasm3", [os.environ["WASM3"], hello], True))
     for _, argv, _ in rows:
@@ -64,10 +69,10 @@ def main() -> int:
 
     native = statistics.median(times["native"])
     print(f"start-up, median of {args.reps} runs (load average {os.getloadavg()[0]:.2f})")
-    print(f"{'':18}{'ms':>8}{'min ms':>8}{'x native':>10}")
+    print(f"{'':22}{'ms':>8}{'min ms':>8}{'x native':>10}")
     for name, _, _ in rows:
         med = statistics.median(times[name])
-        line = f"{name:18}{med:8.2f}{min(times[name]):8.2f}{med / native:10.2f}"
+        line = f"{name:22}{med:8.2f}{min(times[name]):8.2f}{med / native:10.2f}"
         print(line + ("" if status[name] == "ok" else "  " + status[name]))
     return 0 if all(s == "ok" for s in status.values()) else 1
 
