@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -219,6 +220,24 @@ TEST(WorkerLockdown, ForbiddenOperationsTrapReportAndKill) {
   ExpectKilledBySigsys("raise SIGUSR1 (only SIGABRT may be sent)", [] {
     return raise(SIGUSR1) == 0 ? 1 : 2;
   }, "tgkill");
+  // The pid operand is the one value written into the precompiled program at
+  // start-up (seccomp_policy.cc): SIGABRT, the allowed signal, to any process
+  // but the worker itself must still trap. The target is a sacrificial child,
+  // so a filter that let it through fails this test without killing the run.
+  const pid_t target = fork();
+  if (target == 0) {
+    pause();
+    _exit(0);
+  }
+  ASSERT_GT(target, 0);
+  ExpectKilledBySigsys("SIGABRT to another process (only to itself)", [target] {
+    return syscall(SYS_tgkill, target, target, SIGABRT) == 0 ? 1 : 2;
+  }, "tgkill");
+  int target_status = 0;
+  kill(target, SIGKILL);
+  ASSERT_EQ(waitpid(target, &target_status, 0), target);
+  EXPECT_TRUE(WIFSIGNALED(target_status) && WTERMSIG(target_status) == SIGKILL)
+      << "the sacrificial child was signalled by the locked-down worker";
   ExpectKilledBySigsys("prctl", [] { return prctl(PR_SET_NO_NEW_PRIVS, 0, 0, 0, 0) ? 1 : 2; },
                        "prctl");
   ExpectKilledBySigsys("execve", [] {

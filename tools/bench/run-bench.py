@@ -3,8 +3,8 @@
 
 Each benchmark runs REPS rounds of native and then every runtime once (interleaved, so a drift
 in the machine's speed hits every column alike); the table shows the median whole-process time
-(wall or CPU, --metric) and its ratio to native, plus the geometric mean of the ratios. Every run's stdout must equal the
-native run's: a runtime that exits 0 with different output is a MISMATCH and makes the driver
+(wall or CPU, --metric) and its ratio to native, plus the geometric mean of the ratios. Every
+run's stdout must equal the native run's: a runtime that exits 0 with different output is a MISMATCH and makes the driver
 exit 1. A runtime that is absent, exits non-zero or times out shows "n/a" and a note (exit 1
 only with --strict), so capsa's column can stay empty while capsa is being written.
 
