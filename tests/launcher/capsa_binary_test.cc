@@ -1,11 +1,13 @@
 // The shipped `capsa` binary end to end with a real guest (guests/probe.c):
 // exit statuses, stderr lines, grants.
+#include <elf.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -32,6 +34,47 @@ TEST(CapsaBinary, VersionAndHelp) {
   ProcessResult h = Capsa({"run", "--help"});
   EXPECT_EQ(h.exit_status, 0);
   EXPECT_NE(h.out.find("--dir"), std::string::npos);
+}
+
+// The shipped image keeps what the static link must not cost: it is position
+// independent (ET_DYN, so the kernel loads it at a random address), its
+// relocated data is read-only after start (PT_GNU_RELRO, DF_1_NOW) and its
+// stack is not executable; a static PIE also has no interpreter.
+TEST(CapsaBinary, ImageIsPositionIndependentWithFullRelro) {
+  std::ifstream in(CAPSA_BINARY, std::ios::binary);
+  // Reads `n` bytes at `offset` (the image carries debug info: only headers).
+  auto read_at = [&in](uint64_t offset, void* out, size_t n) {
+    in.seekg(static_cast<std::streamoff>(offset));
+    in.read(static_cast<char*>(out), static_cast<std::streamsize>(n));
+    return static_cast<size_t>(in.gcount()) == n;
+  };
+  Elf64_Ehdr eh;
+  ASSERT_TRUE(read_at(0, &eh, sizeof eh));
+  ASSERT_EQ(std::memcmp(eh.e_ident, ELFMAG, SELFMAG), 0);
+  EXPECT_EQ(eh.e_type, ET_DYN) << "not a PIE: loaded at a fixed address";
+  bool interp = false, relro = false, exec_stack = true;
+  uint64_t flags_1 = 0;
+  for (int i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    ASSERT_TRUE(read_at(eh.e_phoff + i * sizeof(Elf64_Phdr), &ph, sizeof ph));
+    if (ph.p_type == PT_INTERP) interp = true;
+    if (ph.p_type == PT_GNU_RELRO) relro = true;
+    if (ph.p_type == PT_GNU_STACK) exec_stack = (ph.p_flags & PF_X) != 0;
+    if (ph.p_type != PT_DYNAMIC) continue;
+    for (uint64_t at = 0; at + sizeof(Elf64_Dyn) <= ph.p_filesz; at += sizeof(Elf64_Dyn)) {
+      Elf64_Dyn d;
+      ASSERT_TRUE(read_at(ph.p_offset + at, &d, sizeof d));
+      if (d.d_tag == DT_FLAGS_1) flags_1 = d.d_un.d_val;
+    }
+  }
+  EXPECT_TRUE(relro);
+  EXPECT_NE(flags_1 & DF_1_NOW, 0u) << "lazy binding: the GOT stays writable";
+  EXPECT_FALSE(exec_stack);
+#if CAPSA_TEST_STATIC_PIE
+  EXPECT_FALSE(interp) << "built with CAPSA_STATIC_PIE but has a dynamic loader";
+#else
+  EXPECT_TRUE(interp);
+#endif
 }
 
 TEST(CapsaBinary, UsageErrorsExitTwo) {
