@@ -66,7 +66,10 @@ void EchoThroughCapsa(const std::string& host) {
   }
   close(out[1]);
   const int c = ConnectWithRetry(port, std::chrono::seconds(20));
-  if (c < 0) kill(pid, SIGKILL);
+  if (c < 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
   ASSERT_GE(c, 0) << "capsa never listened on " << listen;
   ASSERT_EQ(write(c, "ping over capsa\n", 16), 16);
   std::string echoed;
