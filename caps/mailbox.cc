@@ -58,6 +58,17 @@ void FutexWait(uint32_t* word, uint32_t expected, uint64_t timeout_ns) {
 
 void FutexWake(uint32_t* word) { syscall(SYS_futex, word, FUTEX_WAKE, 1, nullptr, nullptr, 0); }
 
+// Writes `parts` back to back from `area` on; the caller has checked that
+// their total fits the area.
+void CopyParts(uint8_t* area, std::span<const iovec> parts) {
+  size_t at = 0;
+  for (const iovec& part : parts) {
+    if (part.iov_len == 0) continue;
+    std::memcpy(area + at, part.iov_base, part.iov_len);
+    at += part.iov_len;
+  }
+}
+
 // The page is shared with a hostile writer: after copying bytes out of it,
 // the compiler must not re-read the page in place of the copy (a double
 // fetch). A memory clobber forbids that.
@@ -93,12 +104,7 @@ WorkerMailbox::WorkerMailbox(ControlPage* page, int socket_fd)
     : page_(page), socket_fd_(socket_fd) {}
 
 void WorkerMailbox::Post(std::span<const iovec> parts) {
-  size_t at = 0;
-  for (const iovec& part : parts) {
-    if (part.iov_len == 0) continue;
-    std::memcpy(page_->request + at, part.iov_base, part.iov_len);
-    at += part.iov_len;
-  }
+  CopyParts(page_->request, parts);
   StoreRelease(page_->req_seq, ++seq_);
   WakeBroker();
 }
@@ -213,12 +219,7 @@ bool BrokerMailbox::Reply(std::span<const iovec> parts) {
   size_t total = 0;
   for (const iovec& part : parts) total += part.iov_len;
   if (total > kReplyAreaBytes) return false;
-  size_t at = 0;
-  for (const iovec& part : parts) {
-    if (part.iov_len == 0) continue;
-    std::memcpy(page_->reply + at, part.iov_base, part.iov_len);
-    at += part.iov_len;
-  }
+  CopyParts(page_->reply, parts);
   StoreRelease(page_->rep_seq, served_);
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (std::atomic_ref<uint32_t>(page_->worker_sleeping).load(std::memory_order_relaxed) != 0) {
