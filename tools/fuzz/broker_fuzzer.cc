@@ -1,11 +1,13 @@
 // capsa_broker_fuzzer: libFuzzer replaces the worker. Each input is a
 // sequence of length-prefixed messages (tools/fuzz/broker_harness.h) sent
-// to the real RunBroker over a real socketpair; any broken invariant aborts.
+// to the real RunBroker over a real socketpair or through the shared control
+// page; any broken invariant aborts.
 //
 // The custom mutator is structure-aware: besides libFuzzer's byte mutations
 // of one message (with the header length fixed up half the time, so the
 // mutation gets past the framing checks), it inserts and replaces whole valid
-// messages with interesting fields, and near-misses of valid messages.
+// messages with interesting fields, and near-misses of valid messages, on
+// either transport, and moves a message from one transport to the other.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -14,10 +16,12 @@
 
 using capsa::caps::fuzz::BrokerFuzzEnv;
 using capsa::caps::fuzz::JoinMessages;
+using capsa::caps::fuzz::Message;
 using capsa::caps::fuzz::NearMissMessage;
 using capsa::caps::fuzz::Rng;
 using capsa::caps::fuzz::RunReport;
 using capsa::caps::fuzz::SplitMessages;
+using capsa::caps::fuzz::Transport;
 using capsa::caps::fuzz::ValidMessage;
 
 extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
@@ -25,6 +29,11 @@ extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
 namespace {
 
 BrokerFuzzEnv* env = nullptr;
+
+// A generated message on a transport drawn from `rng` (the page one time in three).
+Message On(Rng& rng, std::vector<uint8_t> bytes) {
+  return Message{std::move(bytes), rng.OneIn(3) ? Transport::kPage : Transport::kSocket};
+}
 
 void FixLength(std::vector<uint8_t>* m) {
   if (m->size() < 8) return;
@@ -53,23 +62,23 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
   Rng rng(seed);
   auto messages = SplitMessages({data, size});
   const size_t at = rng.Below(messages.size() + 1);
-  switch (rng.Below(10)) {
+  switch (rng.Below(11)) {
     case 0: case 1:
-      messages.insert(messages.begin() + at, ValidMessage(rng, rng.OneIn(16)));
+      messages.insert(messages.begin() + at, On(rng, ValidMessage(rng, rng.OneIn(16))));
       break;
     case 2:
-      if (at < messages.size()) messages[at] = ValidMessage(rng, false);
-      else messages.push_back(ValidMessage(rng, false));
+      if (at < messages.size()) messages[at] = On(rng, ValidMessage(rng, false));
+      else messages.push_back(On(rng, ValidMessage(rng, false)));
       break;
     case 3:
-      messages.insert(messages.begin() + at, NearMissMessage(rng));
+      messages.insert(messages.begin() + at, On(rng, NearMissMessage(rng)));
       break;
     case 4: case 5: case 6: {  // byte-mutate one message, body only or whole
       if (at >= messages.size()) {
-        messages.push_back(ValidMessage(rng, false));
+        messages.push_back(On(rng, ValidMessage(rng, false)));
         break;
       }
-      auto& m = messages[at];
+      auto& m = messages[at].bytes;
       const bool body_only = m.size() > 8 && rng.OneIn(2);
       const size_t skip = body_only ? 8 : 0;
       const size_t len = m.size() - skip;
@@ -84,6 +93,12 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
       break;
     case 8:
       if (at < messages.size()) messages.insert(messages.begin() + at, messages[at]);
+      break;
+    case 9:  // the same bytes on the other transport
+      if (at < messages.size()) {
+        Transport& via = messages[at].via;
+        via = via == Transport::kPage ? Transport::kSocket : Transport::kPage;
+      }
       break;
     default: {  // raw: the framing itself mutates
       const size_t n = LLVMFuzzerMutate(data, size, max_size);

@@ -2,13 +2,16 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
@@ -76,26 +79,30 @@ const char* OutcomeName(WorkerOutcome::Kind k) {
 
 // ---- input format ----
 
-std::vector<std::vector<uint8_t>> SplitMessages(std::span<const uint8_t> input) {
-  std::vector<std::vector<uint8_t>> out;
+std::vector<Message> SplitMessages(std::span<const uint8_t> input) {
+  std::vector<Message> out;
   size_t at = 0;
   while (at + 2 <= input.size() && out.size() < kMaxMessages) {
-    const size_t want = input[at] | (static_cast<size_t>(input[at + 1]) << 8);
+    const size_t header = input[at] | (static_cast<size_t>(input[at + 1]) << 8);
     at += 2;
-    const size_t n = std::min(want, input.size() - at);
-    out.emplace_back(input.begin() + at, input.begin() + at + n);
+    const size_t n = std::min(header & kMaxRecordBytes, input.size() - at);
+    Message m;
+    m.bytes.assign(input.begin() + at, input.begin() + at + n);
+    m.via = (header & 0x8000) ? Transport::kPage : Transport::kSocket;
+    out.push_back(std::move(m));
     at += n;
   }
   return out;
 }
 
-std::vector<uint8_t> JoinMessages(const std::vector<std::vector<uint8_t>>& messages) {
+std::vector<uint8_t> JoinMessages(const std::vector<Message>& messages) {
   std::vector<uint8_t> out;
-  for (const auto& m : messages) {
-    const size_t n = std::min<size_t>(m.size(), 0xffff);
-    out.push_back(static_cast<uint8_t>(n));
-    out.push_back(static_cast<uint8_t>(n >> 8));
-    out.insert(out.end(), m.begin(), m.begin() + n);
+  for (const Message& m : messages) {
+    const size_t n = std::min(m.bytes.size(), kMaxRecordBytes);
+    const size_t header = n | (m.via == Transport::kPage ? 0x8000 : 0);
+    out.push_back(static_cast<uint8_t>(header));
+    out.push_back(static_cast<uint8_t>(header >> 8));
+    out.insert(out.end(), m.bytes.begin(), m.bytes.begin() + n);
   }
   return out;
 }
@@ -414,6 +421,12 @@ BrokerFuzzEnv::BrokerFuzzEnv() {
   }
   devnull_ = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull_ < 0) throw std::runtime_error("cannot open /dev/null");
+  Result<UniqueFd> control_fd = CreateControlMemfd();
+  if (!control_fd.ok()) throw std::runtime_error(control_fd.error().message);
+  control_fd_ = std::move(control_fd.value());
+  Result<ControlMapping> control = ControlMapping::Map(control_fd_.get());
+  if (!control.ok()) throw std::runtime_error(control.error().message);
+  control_ = std::move(control.value());
 }
 
 BrokerFuzzEnv::~BrokerFuzzEnv() {
@@ -459,10 +472,12 @@ std::map<std::string, std::string> BrokerFuzzEnv::Snapshot() const {
   return snap;
 }
 
-RunReport BrokerFuzzEnv::Run(const std::vector<std::vector<uint8_t>>& messages) {
+RunReport BrokerFuzzEnv::Run(const std::vector<Message>& messages) {
   RunReport report;
   auto fail = [&](std::string what) { report.failures.push_back(std::move(what)); };
   ResetReadWrite();
+  ControlPage* const page = control_.page();
+  std::memset(page, 0, sizeof(ControlPage));  // a fresh page: both sequence words 0
   const size_t fds_before = CountOpenFds();
 
   int sv[2];
@@ -475,6 +490,7 @@ RunReport BrokerFuzzEnv::Run(const std::vector<std::vector<uint8_t>>& messages) 
   BrokerConfig config;
   config.socket_fd = sv[1];
   config.memfd = memfd_;
+  config.control_fd = control_fd_.get();
   config.stdin_fd = config.stdout_fd = config.stderr_fd = devnull_;
   // One preopen as O_PATH (as the tests do), one as O_RDONLY (as a launcher may).
   config.preopens.push_back(Preopen::Directory(
@@ -490,8 +506,8 @@ RunReport BrokerFuzzEnv::Run(const std::vector<std::vector<uint8_t>>& messages) 
   config.events = &sink;
   // Both path resolvers, chosen by the input so that a replay is exact.
   uint8_t parity = 0;
-  for (const auto& m : messages) {
-    for (uint8_t b : m) parity ^= b;
+  for (const Message& m : messages) {
+    for (uint8_t b : m.bytes) parity ^= b;
   }
   config.resolver = (parity & 1) ? ResolverKind::kWalk : ResolverKind::kOpenat2;
 
@@ -549,14 +565,65 @@ RunReport BrokerFuzzEnv::Run(const std::vector<std::vector<uint8_t>>& messages) 
   };
 
   const auto hang_deadline = [] { return std::chrono::steady_clock::now() + kHangLimit; };
+
+  // A broker asleep on the page looks at the socket when woken there, as a
+  // worker's WakeBroker does after each socket send (else only every 20 ms).
+  auto wake = [&] { syscall(SYS_futex, &page->req_seq, FUTEX_WAKE, 1, nullptr, nullptr, 0); };
+
+  // The page transport: the request is written and published as a worker's
+  // mailbox call is, then the worker waits for rep_seq to reach its number
+  // (checking the reply's framing) or for the broker to end. Returns false
+  // when no reply came within kHangLimit (a call may legitimately block, as
+  // a long poll_oneoff does): the worker then stops sending and hangs up.
+  uint32_t seq = 0;
+  auto post = [&](const Message& m) {
+    const size_t n = std::min(m.bytes.size(), kRequestAreaBytes);
+    std::memcpy(page->request, m.bytes.data(), n);
+    seq += m.bytes.empty() ? 2 : 1;
+    std::atomic_ref<uint32_t>(page->req_seq).store(seq, std::memory_order_release);
+    wake();
+    ++report.messages_sent;
+    const auto deadline = hang_deadline();
+    for (int polls = 0;
+         std::atomic_ref<uint32_t>(page->rep_seq).load(std::memory_order_acquire) != seq;
+         ++polls) {
+      if (done.load(std::memory_order_acquire)) return true;
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      // Most calls are served within microseconds; a blocking one is waited
+      // for in 1 ms polls of the socket (which also keep it drained).
+      if (polls < 1000) {
+        drain(0);
+        sched_yield();
+      } else {
+        drain(1);
+      }
+    }
+    ++report.replies;
+    ++report.page_replies;
+    wire::ReplyHeader header;
+    std::memcpy(&header, page->reply, sizeof(header));
+    if (header.length < sizeof(header) || header.length > kReplyAreaBytes ||
+        header.op < wire::kFirstOp || header.op > static_cast<uint32_t>(Op::kChunk)) {
+      fail("malformed reply on the page: op " + std::to_string(header.op) + ", length " +
+           std::to_string(header.length));
+    }
+    return true;
+  };
+
   bool hung = false;
-  for (const auto& m : messages) {
+  for (const Message& m : messages) {
     if (done.load(std::memory_order_acquire)) break;
+    if (m.via == Transport::kPage) {
+      drain(0);
+      if (!post(m)) break;
+      continue;
+    }
     const auto deadline = hang_deadline();
     for (;;) {
       drain(0);
-      if (send(worker, m.data(), m.size(), MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+      if (send(worker, m.bytes.data(), m.bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
         ++report.messages_sent;
+        wake();
         break;
       }
       // EMSGSIZE etc.: the kernel refused this one; the broker never sees it.
@@ -571,6 +638,7 @@ RunReport BrokerFuzzEnv::Run(const std::vector<std::vector<uint8_t>>& messages) 
     if (hung) break;
   }
   shutdown(worker, SHUT_WR);
+  wake();
   const auto deadline = hang_deadline();
   while (!hung && drain(100)) {
     if (std::chrono::steady_clock::now() > deadline) hung = true;

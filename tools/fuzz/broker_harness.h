@@ -4,9 +4,14 @@
 // Shared by the libFuzzer target (tools/fuzz/broker_fuzzer.cc) and the bounded
 // randomized ctest (tests/caps/broker_random_test.cc).
 //
-// Input format: a sequence of records `u16 little-endian length, bytes`; each
-// record is one SOCK_SEQPACKET message. A last record whose length runs past
-// the end takes the remaining bytes. At most kMaxMessages are sent.
+// Input format: a sequence of records `u16 little-endian header, bytes`; the
+// header's low 15 bits are the length, its top bit the transport: clear, the
+// record is one SOCK_SEQPACKET message; set, it is written into the shared
+// control page's request area (cut to the area) and published with the next
+// sequence number, as a worker's mailbox call is, except that an empty page
+// record publishes the number after next (a jump the broker must refuse). A
+// last record whose length runs past the end takes the remaining bytes. At
+// most kMaxMessages are sent.
 //
 // Not thread-safe: one BrokerFuzzEnv per process (it owns a temp tree and
 // sets process-wide state: spdlog level, SIGPIPE ignored).
@@ -19,15 +24,25 @@
 #include <string>
 #include <vector>
 
+#include "caps/control_page.h"
+
 namespace capsa::caps::fuzz {
 
 inline constexpr size_t kMaxMessages = 64;
 inline constexpr uint64_t kMemoryBytes = 64 * 1024;  // the simulated linear memory
 
+enum class Transport : uint8_t { kSocket, kPage };
+
+struct Message {
+  std::vector<uint8_t> bytes;
+  Transport via = Transport::kSocket;
+};
+
 // Splits an input into messages (see the format above).
-std::vector<std::vector<uint8_t>> SplitMessages(std::span<const uint8_t> input);
-// The inverse: messages longer than 0xffff bytes are cut.
-std::vector<uint8_t> JoinMessages(const std::vector<std::vector<uint8_t>>& messages);
+std::vector<Message> SplitMessages(std::span<const uint8_t> input);
+// The inverse: messages longer than kMaxRecordBytes are cut.
+inline constexpr size_t kMaxRecordBytes = 0x7fff;
+std::vector<uint8_t> JoinMessages(const std::vector<Message>& messages);
 
 // A small deterministic PRNG, so the fuzzer's mutator and the ctest share
 // one generator with no <random> distribution differences between libstdc++
@@ -56,7 +71,8 @@ std::vector<uint8_t> NearMissMessage(Rng& rng);
 struct RunReport {
   std::string outcome;               // exit / trap / protocol_violation / disconnected
   size_t messages_sent = 0;
-  size_t replies = 0;
+  size_t replies = 0;       // socket and page replies
+  size_t page_replies = 0;  // of which on the control page
   std::vector<std::string> failures;
 };
 
@@ -71,12 +87,14 @@ class BrokerFuzzEnv {
   BrokerFuzzEnv(const BrokerFuzzEnv&) = delete;
   BrokerFuzzEnv& operator=(const BrokerFuzzEnv&) = delete;
 
-  // Resets rw/, runs RunBroker on a thread, sends `messages` (draining
-  // replies), shuts the worker end, waits for the broker and checks: it
-  // returned; no fd leaked; nothing outside rw/ changed; no SCM_RIGHTS reached
-  // the worker; every reply is well-formed; the outcome is a protocol
-  // violation (reported exactly once) or a clean end.
-  RunReport Run(const std::vector<std::vector<uint8_t>>& messages);
+  // Resets rw/ and the control page, runs RunBroker on a thread, sends
+  // `messages` (draining socket replies; a page message waits for its reply
+  // on the page, or for the broker to end), shuts the worker end, waits for
+  // the broker and checks: it returned; no fd leaked; nothing outside rw/
+  // changed; no SCM_RIGHTS reached the worker; every reply, on the socket
+  // and on the page, is well-formed; the outcome is a protocol violation
+  // (reported exactly once) or a clean end.
+  RunReport Run(const std::vector<Message>& messages);
 
   const std::string& root() const { return root_; }
 
@@ -86,6 +104,8 @@ class BrokerFuzzEnv {
 
   std::string root_;
   int memfd_ = -1;
+  UniqueFd control_fd_;    // the control page's memfd, handed to every RunBroker
+  ControlMapping control_;  // the hostile worker's mapping of it
   int devnull_ = -1;
   std::map<std::string, std::string> baseline_;
 };

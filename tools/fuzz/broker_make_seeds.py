@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Writes seed inputs for capsa_broker_fuzzer: realistic worker sessions in the
-fuzzer's input format (u16 little-endian length + message bytes, repeated).
+fuzzer's input format (u16 little-endian header + message bytes, repeated; the
+header's top bit sends the message through the control page, see
+tools/fuzz/broker_harness.h).
 
 Usage: broker_make_seeds.py OUT_DIR
 The fuzzer's preopens are fd 3 = /ro and fd 4 = /rw (tools/fuzz/broker_harness.h).
@@ -62,6 +64,10 @@ def exit_(code=0):
     return msg("report_exit", struct.pack("<II", code, 0))
 
 
+class Page(bytes):
+    """A message the harness writes into the control page instead of sending."""
+
+
 SESSIONS = {
     "startup": [msg("hello"), fd_op("fd_prestat_get", 3),
                 fd_op("fd_prestat_dir_name", 3), fd_op("fd_prestat_get", 4),
@@ -97,6 +103,17 @@ SESSIONS = {
                 open_(4, "sub", oflags=2), readdir(5, 65000, 536), readdir(4, 0, 65536),
                 path("path_unlink_file", 4, "f"), readdir(4, 512, 100, 1), exit_()],
     "violation": [msg("sched_yield"), struct.pack("<II", 999, 8)],
+    # A worker's real mix: Hello on the socket, its calls on the page, the report on the socket.
+    "page_session": [msg("hello"), Page(fd_op("fd_prestat_get", 3)),
+                     Page(fd_op("fd_prestat_dir_name", 3)), Page(open_(4, "f")),
+                     Page(io("fd_read", 5, [(0, 64)])), Page(io("fd_write", 1, [(0, 4)])),
+                     Page(open_(3, "out/secret")), Page(fd_op("fd_close", 5)), exit_()],
+    "page_then_socket": [Page(open_(4, "new", oflags=1 | 8)), io("fd_write", 5, [(0, 16)]),
+                         Page(fd_op("fd_filestat_get", 5)), msg("sched_yield"),
+                         Page(readdir(4, 0, 4096)), exit_()],
+    "page_hello": [Page(msg("hello"))],
+    "page_sequence_jump": [Page(msg("sched_yield")), Page(b""), Page(msg("sched_yield"))],
+    "page_length_past_area": [Page(struct.pack("<II", OP["sched_yield"], 0xffff))],
 }
 
 
@@ -104,7 +121,8 @@ def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     for name, messages in SESSIONS.items():
-        data = b"".join(struct.pack("<H", len(m)) + m for m in messages)
+        data = b"".join(struct.pack("<H", len(m) | (0x8000 if isinstance(m, Page) else 0)) + m
+                        for m in messages)
         with open(os.path.join(out, "seed_" + name), "wb") as f:
             f.write(data)
 
