@@ -578,7 +578,7 @@ RunReport BrokerFuzzEnv::Run(const std::vector<Message>& messages) {
   uint32_t seq = 0;
   auto post = [&](const Message& m) {
     const size_t n = std::min(m.bytes.size(), kRequestAreaBytes);
-    std::memcpy(page->request, m.bytes.data(), n);
+    if (n != 0) std::memcpy(page->request, m.bytes.data(), n);  // data() may be null
     seq += m.bytes.empty() ? 2 : 1;
     std::atomic_ref<uint32_t>(page->req_seq).store(seq, std::memory_order_release);
     wake();
