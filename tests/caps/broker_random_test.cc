@@ -88,8 +88,8 @@ TEST(BrokerRandom, SeededSessionsKeepEveryInvariant) {
 // The same hostile worker with half of its calls on the shared control page
 // (DESIGN.md, "Data path": the broker treats the page as hostile like every
 // other input), interleaved with socket messages: a call on the page while
-// socket messages are still queued, Hello on the page, sequence jumps,
-// lengths past the request area.
+// socket messages are still queued, Hello on the page, near-miss lengths.
+// (Sequence jumps, from empty page records, are in the seeds and the fuzzer.)
 TEST(BrokerRandom, SessionsThroughTheControlPageKeepEveryInvariant) {
   constexpr int kSessions = 2500;
   Rng rng(20261205);
