@@ -134,6 +134,11 @@ TEST_F(ControlTest, IfElse) {
   EXPECT_EQ(I32Of("if_param", {I32(0), I32(7)}), 21u);
 }
 
+TEST_F(ControlTest, NopChangesNothing) {
+  EXPECT_EQ(I32Of("nops", {I32(20)}), 42u);
+  EXPECT_EQ(I32Of("nops", {I32(0xFFFFFFFF)}), 0u);
+}
+
 TEST_F(ControlTest, Select) {
   EXPECT_EQ(h_->Get("select", {I32(1), I64(10), I64(20)}).i64, 10u);
   EXPECT_EQ(h_->Get("select", {I32(0), I64(10), I64(20)}).i64, 20u);

@@ -121,6 +121,13 @@
       (then (i32.mul (i32.const 2)))
       (else (i32.mul (i32.const 3)))))
 
+  ;; nop anywhere (between operands, inside blocks, as a whole loop body)
+  ;; leaves the operand stack and control flow as they were: (p + 1) * 2.
+  (func (export "nops") (param i32) (result i32)
+    nop
+    (local.get 0) nop (i32.const 1) nop i32.add nop
+    (block (result i32) nop (i32.const 2) nop) nop i32.mul
+    (loop nop) nop)
   (func (export "select") (param i32 i64 i64) (result i64)
     (select (local.get 1) (local.get 2) (local.get 0)))
   (func (export "select_f32") (param i32 f32 f32) (result f32)
