@@ -59,6 +59,13 @@ struct SessionTally {
   size_t violations = 0, messages = 0, page_replies = 0;
 };
 
+// Both endings are exercised: sessions that end in a violation and sessions
+// that get through all their messages.
+void ExpectBothEndings(const SessionTally& t, size_t sessions) {
+  EXPECT_GT(t.violations, sessions / 10);
+  EXPECT_LT(t.violations, sessions * 9 / 10);
+}
+
 // Runs `sessions` random sessions; every one must keep every invariant.
 SessionTally RunSessions(Rng& rng, int sessions, uint64_t max_messages, uint64_t page_share) {
   SessionTally tally;
@@ -79,10 +86,7 @@ TEST(BrokerRandom, SeededSessionsKeepEveryInvariant) {
   constexpr int kSessions = 3500;
   Rng rng(20261125);
   const SessionTally t = RunSessions(rng, kSessions, 16, 0);
-  // Both endings are exercised: sessions that end in a violation and sessions
-  // that get through all their messages.
-  EXPECT_GT(t.violations, kSessions / 10u);
-  EXPECT_LT(t.violations, kSessions * 9u / 10u);
+  ExpectBothEndings(t, kSessions);
   EXPECT_GT(t.messages, kSessions * 5u);
   EXPECT_EQ(t.page_replies, 0u);
 }
@@ -96,8 +100,7 @@ TEST(BrokerRandom, SessionsThroughTheControlPageKeepEveryInvariant) {
   constexpr int kSessions = 2500;
   Rng rng(20261205);
   const SessionTally t = RunSessions(rng, kSessions, 12, 2);
-  EXPECT_GT(t.violations, kSessions / 10u);
-  EXPECT_LT(t.violations, kSessions * 9u / 10u);
+  ExpectBothEndings(t, kSessions);
   EXPECT_GT(t.messages, kSessions * 2u);
   // The page carried calls that the broker served there.
   EXPECT_GT(t.page_replies, kSessions / 2u);
@@ -113,24 +116,22 @@ TEST(BrokerRandom, RawBytesAsInputKeepEveryInvariant) {
   }
 }
 
+RunReport RunFile(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  const std::vector<uint8_t> input{std::istreambuf_iterator<char>(in), {}};
+  return Env().Run(SplitMessages(input));
+}
+
 void ReplayDir(const fs::path& dir, size_t min_files) {
   size_t files = 0;
   ASSERT_TRUE(fs::is_directory(dir)) << dir;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (!entry.is_regular_file()) continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::vector<uint8_t> input{std::istreambuf_iterator<char>(in), {}};
-    const RunReport r = Env().Run(SplitMessages(input));
+    const RunReport r = RunFile(entry.path());
     EXPECT_TRUE(r.failures.empty()) << entry.path() << ": " << Describe(r);
     ++files;
   }
   EXPECT_GE(files, min_files) << dir;
-}
-
-RunReport RunFile(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  const std::vector<uint8_t> input{std::istreambuf_iterator<char>(in), {}};
-  return Env().Run(SplitMessages(input));
 }
 
 // The control-page seeds (tools/fuzz/broker_make_seeds.py) end as a real
